@@ -1,0 +1,37 @@
+"""The nightly flow: ingest the ward reports that arrived, roll them up, publish."""
+
+from prefect import flow
+
+from flows.run import recorded_run
+from flows.settings import load_settings
+from flows.tasks import (
+    ingest_files,
+    load_reference_data,
+    publish_outputs,
+    read_files,
+    scan_inbox,
+    update_state,
+)
+
+
+@flow(name="nightly", log_prints=True)
+def nightly(inbox: str | None = None, data_dir: str | None = None, strict: bool = False,
+            force: bool = False) -> dict:
+    """Discover -> read -> standardize/validate -> match wards -> roll up -> publish.
+
+    Args:
+        inbox: folder of ward files (default `<data_dir>/inbox`).
+        data_dir: where archive/, warehouse/, parquet/ live (default `MTTQ_DATA_DIR` or data/).
+        strict: reject a whole file on any bad value instead of dropping the value.
+        force: recompute outputs even when nothing is new.
+    """
+    settings = load_settings(inbox=inbox, data_dir=data_dir, strict=strict or None)
+    parameters = {"inbox": inbox, "data_dir": data_dir, "strict": strict, "force": force}
+    with recorded_run(settings, "nightly", parameters) as run_id:
+        reference = load_reference_data(settings)
+        scan = scan_inbox(settings)
+        read = read_files(scan.to_read, settings.workers)
+        ingested = ingest_files(read, reference, settings.strict)
+        counts = update_state(settings, scan, ingested, reference, run_id, force)
+        published = publish_outputs(settings, run_id, counts)
+        return {"run_id": run_id, **counts, **published}

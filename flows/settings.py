@@ -1,0 +1,79 @@
+"""Run settings: a frozen dataclass read from `MTTQ_*` environment variables, with defaults."""
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where things live and how a run behaves.
+
+    `data_dir` holds inbox/, archive/, warehouse/, parquet/, reports/ (SPEC §7).
+    """
+
+    data_dir: Path = Path("data")
+    inbox: Path | None = None  # default: data_dir / "inbox"
+    province_code: str | None = None  # default: warehouse/reference/settings.yaml
+    strict: bool = False  # reject a whole file on any bad value
+    workers: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
+    lock_timeout_s: float = 30.0
+
+    @property
+    def inbox_dir(self) -> Path:
+        return self.inbox or self.data_dir / "inbox"
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.data_dir / "archive"
+
+    @property
+    def warehouse_dir(self) -> Path:
+        return self.data_dir / "warehouse"
+
+    @property
+    def state_db(self) -> Path:
+        """The writer's private working database: the ledger, parsed values, run history."""
+        return self.warehouse_dir / "state.duckdb"
+
+    @property
+    def published_db(self) -> Path:
+        """The analysts' database, replaced whole and atomically by each run."""
+        return self.warehouse_dir / "mttq.duckdb"
+
+    @property
+    def parquet_dir(self) -> Path:
+        return self.data_dir / "parquet"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.warehouse_dir / "mttq.lock"
+
+    def with_overrides(self, **changes: object) -> "Settings":
+        """A copy with the given non-None fields replaced."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from `MTTQ_*` environment variables, then explicit overrides (e.g. CLI flags)."""
+    env = os.environ
+    settings = Settings(
+        data_dir=Path(env.get("MTTQ_DATA_DIR", "data")),
+        inbox=Path(env["MTTQ_INBOX"]) if env.get("MTTQ_INBOX") else None,
+        province_code=env.get("MTTQ_PROVINCE") or None,
+        strict=_env_bool("MTTQ_STRICT", False),
+        workers=int(env.get("MTTQ_WORKERS", max(1, os.cpu_count() or 1))),
+        lock_timeout_s=float(env.get("MTTQ_LOCK_TIMEOUT", 30)),
+    )
+    overrides = {k: Path(v) if k in {"data_dir", "inbox"} and v is not None else v
+                 for k, v in overrides.items()}
+    return settings.with_overrides(**overrides)

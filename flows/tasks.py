@@ -1,0 +1,226 @@
+"""Prefect tasks: thin wrappers that connect the IO modules and the pure transforms.
+
+Tasks take and return paths and frames; none caches (inputs are large frames and the state
+lives in DuckDB). Only IO tasks retry, and only on OS-level errors: a data error is never
+retried.
+"""
+
+import hashlib
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import polars as pl
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from flows.settings import Settings
+from transforms.ingest import Ingested, ingest
+from transforms.ledger import (
+    classify_inbox,
+    duplicate_findings,
+    new_ledger_rows,
+    resolve_supersession,
+)
+from transforms.outputs import build_outputs
+from transforms.schema import Reference
+from warehouse import db, inbox, readers, reference, state
+from warehouse.publish import PARQUET_TABLES, publish_duckdb, write_parquet
+
+BATCH_SIZE = 250  # files per worker batch: large enough to amortise process hand-off
+
+
+def retry_on_os_error(task, task_run, state_) -> bool:
+    """Retry only transient IO failures (disk, network share), never data errors."""
+    try:
+        state_.result()
+    except OSError:
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+    return False
+
+
+step = task(cache_policy=NO_CACHE)
+io_step = task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10],
+               retry_condition_fn=retry_on_os_error)
+
+
+@dataclass
+class InboxScan:
+    """What the inbox holds and what is new in it."""
+
+    files_seen: int
+    new_files: pl.DataFrame  # classify_inbox output
+    to_read: list[tuple[str, str]] = field(default_factory=list)  # (hash, archived path)
+
+
+@step
+def load_reference_data(settings: Settings) -> Reference:
+    """Units, clusters, indicators, rules and the deadline, for the configured province."""
+    return Reference(
+        units=reference.load_units(settings.province_code),
+        crosswalk=reference.load_crosswalk(settings.province_code),
+        clusters=reference.load_clusters(),
+        indicators=reference.load_indicators(),
+        rules=reference.load_rules(),
+        deadline_days=int(reference.load_settings().get("deadline_days", 10)),
+    )
+
+
+@io_step
+def scan_inbox(settings: Settings) -> InboxScan:
+    """Find every inbox file, hash it, archive the new ones; say which must be read."""
+    logger = get_run_logger()
+    if not settings.inbox_dir.is_dir():
+        raise FileNotFoundError(f"inbox folder not found: {settings.inbox_dir}")
+    found = inbox.with_hashes(inbox.discover(settings.inbox_dir))
+    listing = pl.DataFrame(
+        {
+            "file_hash": [f.file_hash for f in found],
+            "original_path": [f.relative_path for f in found],
+            "size_bytes": [f.size_bytes for f in found],
+            "received_at": [f.received_at for f in found],
+        },
+        schema={"file_hash": pl.String, "original_path": pl.String, "size_bytes": pl.Int64,
+                "received_at": pl.Datetime("us")},
+    )
+    with db.connect(settings.state_db) as con:
+        known = db.read(con, "raw.files").select("file_hash", "original_path")
+    new_files = classify_inbox(listing, known)
+    by_path = {f.relative_path: f for f in found}
+    to_read = []
+    for row in new_files.filter(pl.col("duplicate_of").is_null()).iter_rows(named=True):
+        archived = inbox.archive_file(settings.archive_dir, by_path[row["original_path"]])
+        to_read.append((row["file_hash"], str(archived)))
+    logger.info("Inbox: %d files, %d new (%d to read)", len(found), new_files.height,
+                len(to_read))
+    return InboxScan(len(found), new_files, to_read)
+
+
+@io_step
+def read_files(items: list[tuple[str, str]], workers: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Read new files in batches on all cores (one task, many files: never a task per file)."""
+    batches = [items[i:i + BATCH_SIZE] for i in range(0, len(items), BATCH_SIZE)]
+    if workers > 1 and len(batches) > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(readers.read_batch, batches))
+    else:
+        results = [readers.read_batch(batch) for batch in batches]
+    return frames_from_batches(results)
+
+
+def frames_from_batches(results: list[tuple[dict, dict]]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Columnar batch results as (files, cells) frames with stable dtypes."""
+    files_schema = {name: pl.String for name in
+                    ("file_hash", "file_format", "read_error", "read_error_text",
+                     *readers.HEADER_FIELDS)} | {"value_count": pl.Int64}
+    cells_schema = {"file_hash": pl.String, "sheet": pl.String, "row": pl.Int32,
+                    "column": pl.String, "indicator_code": pl.String,
+                    "indicator_name": pl.String, "unit_text": pl.String,
+                    "value_text": pl.String, "value_number": pl.Float64, "note": pl.String}
+    files = pl.concat([pl.DataFrame(f, schema=files_schema) for f, _ in results]
+                      or [pl.DataFrame(schema=files_schema)])
+    cells = pl.concat([pl.DataFrame(c, schema=cells_schema) for _, c in results]
+                      or [pl.DataFrame(schema=cells_schema)])
+    return files, cells
+
+
+@step
+def ingest_files(read: tuple[pl.DataFrame, pl.DataFrame], reference_data: Reference,
+                 strict: bool) -> Ingested:
+    """Parse, check and identify: each file accepted, accepted with errors, or rejected."""
+    files, cells = read
+    return ingest(files, cells, reference_data.units, reference_data.indicators, strict)
+
+
+@step
+def update_state(settings: Settings, scan: InboxScan, ingested: Ingested,
+                 reference_data: Reference, run_id: str, force: bool = False) -> dict:
+    """Commit the run's files, values, findings and recomputed outputs in one transaction.
+
+    Outputs are recomputed when there is anything new, when the reference data changed, or when
+    forced (backfill); otherwise the state is left exactly as it was.
+    """
+    logger = get_run_logger()
+    with db.connect(settings.state_db) as con:
+        fingerprint = reference_fingerprint(reference_data)
+        nothing_new = scan.new_files.is_empty()
+        unchanged = db.get_meta(con, "reference_fingerprint") == fingerprint
+        if nothing_new and unchanged and not force and state.data_version(con) > 0:
+            logger.info("Nothing new since the last run: outputs are up to date.")
+            return ledger_counts(state.ledger(con), scan, pl.DataFrame())
+        new_rows = new_ledger_rows(scan.new_files, ingested.files, datetime.now(), run_id)
+        ledger = resolve_supersession(pl.concat([state.ledger(con), new_rows.select(
+            state.ledger(con).columns)], how="vertical_relaxed"))
+        values = pl.concat([state.clean_values(con), ingested.values], how="vertical_relaxed")
+        findings = pl.concat([state.ingest_findings(con), ingested.findings,
+                              duplicate_findings(scan.new_files)], how="vertical_relaxed")
+        outputs = build_outputs(ledger, values, findings, reference_data)
+        new_keys = new_rows.select("file_hash", "original_path")
+        version = state.commit_run(
+            con,
+            new_files=ledger.join(new_keys, on=["file_hash", "original_path"], how="semi"),
+            new_values=ingested.values,
+            new_findings=pl.concat([ingested.findings, duplicate_findings(scan.new_files)],
+                                   how="vertical_relaxed"),
+            statuses=ledger.select("file_hash", "original_path", "status", "superseded_by"),
+            outputs=outputs,
+            reference=reference_data,
+        )
+        db.set_meta(con, "reference_fingerprint", fingerprint)
+        logger.info("State updated to data version %d", version)
+        return ledger_counts(ledger, scan, new_rows)
+
+
+def reference_fingerprint(reference_data: Reference) -> str:
+    """A hash of the reference frames: outputs are recomputed when an administrator edits them."""
+    digest = hashlib.sha256(str(reference_data.deadline_days).encode())
+    for frame in (reference_data.units, reference_data.crosswalk, reference_data.clusters,
+                  reference_data.indicators, reference_data.rules):
+        digest.update(frame.write_csv().encode())
+    return digest.hexdigest()
+
+
+def ledger_counts(ledger: pl.DataFrame, scan: InboxScan, new_rows: pl.DataFrame) -> dict:
+    """Counts an operator reads: this run's new files by status, and the ledger's totals."""
+    def count(frame: pl.DataFrame, status: str, column: str = "ingest_status") -> int:
+        return 0 if frame.is_empty() else frame.filter(pl.col(column) == status).height
+
+    return {
+        "files_seen": scan.files_seen,
+        "files_new": scan.new_files.height,
+        "files_accepted": count(new_rows, "accepted"),
+        "files_with_errors": count(new_rows, "accepted_with_errors"),
+        "files_rejected": count(new_rows, "rejected"),
+        "files_duplicate": count(new_rows, "duplicate"),
+        "files_superseded": count(ledger, "superseded", "status"),
+    }
+
+
+@io_step
+def publish_outputs(settings: Settings, run_id: str, counts: dict) -> dict:
+    """Swap in the analysts' DuckDB file and refresh the Parquet partitions that changed.
+
+    The run is marked completed in the copy being published (a failure afterwards marks it
+    failed again in the state database), so analysts never see their snapshot's run `running`.
+    """
+    logger = get_run_logger()
+    with db.connect(settings.state_db) as con:
+        state.finish_run(con, run_id, "completed", counts)
+        version = state.data_version(con)
+        parquet_marker = settings.parquet_dir / "_data_version"
+        if not parquet_marker.exists() or parquet_marker.read_text() != str(version):
+            for table in PARQUET_TABLES:
+                write_parquet(table, db.read(con, table), settings.parquet_dir)
+            temporary = parquet_marker.with_suffix(".tmp")
+            temporary.write_text(str(version))
+            temporary.replace(parquet_marker)
+        db.set_meta(con, "published_at", datetime.now().isoformat(timespec="seconds"))
+        publish_duckdb(con, settings.published_db)
+        periods = [row[0] for row in con.execute(
+            "select distinct period from mart.city_summary order by period").fetchall()]
+    logger.info("Published %s (data version %d) and %s", settings.published_db, version,
+                settings.parquet_dir)
+    return {"data_version": version, "periods": periods,
+            "duckdb": str(settings.published_db), "parquet": str(settings.parquet_dir)}

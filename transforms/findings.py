@@ -1,0 +1,241 @@
+"""The catalog of stable finding codes, with the Vietnamese and English words operators read.
+
+Codes never change meaning once published: operators and analysts filter on them. Prefixes:
+`F_` rejects the whole file, `V_` drops one value, `R_` is a rule or plausibility finding on
+values that are kept, `I_` is information (duplicates, supersession, lateness).
+Rule codes from `warehouse/reference/rules.csv` (R_...) carry their own messages.
+"""
+
+from typing import Any
+
+import polars as pl
+
+from transforms.schema import FINDINGS
+
+# code -> (severity, message_vi, message_en); placeholders are filled from keyword arguments.
+CATALOG: dict[str, tuple[str, str, str]] = {
+    # --- file level: the file is rejected (and kept in the archive) ---
+    "F_UNSUPPORTED_TYPE": (
+        "error",
+        "Loại tệp '{found}' không được hỗ trợ. Hãy gửi tệp Excel (.xlsx) theo mẫu, hoặc .csv/.json.",
+        "File type '{found}' is not supported. Send the Excel template (.xlsx), or .csv/.json.",
+    ),
+    "F_UNREADABLE": (
+        "error",
+        "Không mở được tệp ({found}). Tệp có thể bị hỏng hoặc không đúng định dạng; "
+        "hãy mở lại bằng Excel, lưu dạng .xlsx và gửi lại.",
+        "The file cannot be opened ({found}). It may be damaged or mislabelled; open it in "
+        "Excel, save as .xlsx and send it again.",
+    ),
+    "F_NO_TABLE": (
+        "error",
+        "Không tìm thấy bảng chỉ tiêu (dòng tiêu đề có cột 'Mã chỉ tiêu' hoặc 'Chỉ tiêu' và "
+        "'Kết quả'). Hãy dùng mẫu báo cáo do `mttq template` tạo ra.",
+        "No indicator table found (a header row with 'Mã chỉ tiêu' or 'Chỉ tiêu' and "
+        "'Kết quả'). Use the template made by `mttq template`.",
+    ),
+    "F_MISSING_COLUMNS": (
+        "error",
+        "Thiếu cột bắt buộc: {found}. Tệp CSV cần các cột ma_don_vi, ky_bao_cao, ma_chi_tieu, "
+        "gia_tri.",
+        "Required columns are missing: {found}. A CSV needs ma_don_vi, ky_bao_cao, ma_chi_tieu, "
+        "gia_tri.",
+    ),
+    "F_BAD_JSON": (
+        "error",
+        "Tệp JSON không hợp lệ ({found}). Cần các khóa ma_don_vi, ky_bao_cao và chi_tieu.",
+        "The JSON file is not valid ({found}). It needs the keys ma_don_vi, ky_bao_cao and "
+        "chi_tieu.",
+    ),
+    "F_NO_VALUES": (
+        "error",
+        "Tệp không có số liệu nào. Hãy điền cột 'Kết quả' rồi gửi lại.",
+        "The file holds no figures. Fill in the 'Kết quả' column and send it again.",
+    ),
+    "F_WARD_MISSING": (
+        "error",
+        "Thiếu 'Mã đơn vị' và 'Đơn vị báo cáo'. Hãy ghi mã phường/xã (5 chữ số) hoặc tên "
+        "phường/xã.",
+        "Neither 'Mã đơn vị' nor 'Đơn vị báo cáo' is filled in. Write the 5-digit ward code or "
+        "the ward's name.",
+    ),
+    "F_WARD_UNKNOWN": (
+        "error",
+        "Không tìm thấy đơn vị '{found}' trong danh mục đơn vị hành chính của kỳ báo cáo. "
+        "Gần giống nhất: {candidates}. Hãy sửa mã/tên đơn vị.",
+        "Unit '{found}' is not in the list of administrative units for the period. "
+        "Closest: {candidates}. Correct the unit code or name.",
+    ),
+    "F_WARD_AMBIGUOUS": (
+        "error",
+        "Tên đơn vị '{found}' trùng với nhiều phường/xã: {candidates}. Hãy ghi 'Mã đơn vị' "
+        "hoặc 'Quận/Huyện'.",
+        "Unit name '{found}' matches several wards: {candidates}. Write 'Mã đơn vị' or "
+        "'Quận/Huyện'.",
+    ),
+    "F_PERIOD_MISSING": (
+        "error",
+        "Thiếu 'Kỳ báo cáo'. Hãy ghi kỳ, ví dụ 'Quý III/2021' hoặc '6 tháng đầu năm 2022'.",
+        "'Kỳ báo cáo' (period) is missing. Write it, e.g. 'Quý III/2021' or "
+        "'6 tháng đầu năm 2022'.",
+    ),
+    "F_PERIOD_INVALID": (
+        "error",
+        "Không hiểu kỳ báo cáo '{found}'. Hãy ghi ví dụ 'Quý III/2021', '9 tháng năm 2021', "
+        "'Năm 2021'.",
+        "Period '{found}' is not understood. Write e.g. 'Quý III/2021', '9 tháng năm 2021', "
+        "'Năm 2021'.",
+    ),
+    # --- value level: the value is dropped, the rest of the file is kept ---
+    "V_NOT_A_NUMBER": (
+        "error",
+        "Giá trị '{found}' không phải là số. Hãy ghi số, ví dụ '1.084', '10,4 triệu'; để trống "
+        "nếu không có số liệu.",
+        "Value '{found}' is not a number. Write a number such as '1.084' or '10,4 triệu'; "
+        "leave it blank when there is no figure.",
+    ),
+    "V_NEGATIVE": (
+        "error",
+        "Giá trị '{found}' là số âm; chỉ tiêu này không thể âm.",
+        "Value '{found}' is negative; this indicator cannot be negative.",
+    ),
+    "V_NOT_WHOLE": (
+        "error",
+        "Giá trị '{found}' phải là số nguyên (đơn vị: {unit}).",
+        "Value '{found}' must be a whole number (unit: {unit}).",
+    ),
+    "V_BAD_UNIT": (
+        "error",
+        "Đơn vị '{found}' không dùng được cho chỉ tiêu tính bằng '{unit}'.",
+        "Unit '{found}' cannot be used for an indicator measured in '{unit}'.",
+    ),
+    "V_PERCENT_OUT_OF_RANGE": (
+        "error",
+        "Tỷ lệ '{found}' nằm ngoài khoảng 0–100%.",
+        "Rate '{found}' is outside 0–100%.",
+    ),
+    "V_UNKNOWN_INDICATOR": (
+        "error",
+        "Chỉ tiêu '{found}' không có trong danh mục chỉ tiêu. Hãy dùng mã chỉ tiêu của mẫu.",
+        "Indicator '{found}' is not in the indicator catalog. Use the template's codes.",
+    ),
+    "V_DUPLICATE_INDICATOR": (
+        "error",
+        "Chỉ tiêu '{found}' xuất hiện nhiều lần; chỉ lấy lần đầu.",
+        "Indicator '{found}' appears more than once; only the first is kept.",
+    ),
+    # --- rules and plausibility: values are kept, the finding is reported ---
+    "R_CUMULATIVE_BELOW_QUARTERS": (
+        "warning",
+        "Số lũy kế kỳ {period} ({lhs}) nhỏ hơn tổng các quý đã báo cáo ({rhs}).",
+        "The cumulative figure for {period} ({lhs}) is below the sum of the reported quarters "
+        "({rhs}).",
+    ),
+    "R_CUMULATIVE_DISAGREES": (
+        "info",
+        "Số lũy kế kỳ {period} ({lhs}) khác tổng các quý ({rhs}); số lũy kế được dùng làm số "
+        "chính thức.",
+        "The cumulative figure for {period} ({lhs}) differs from the sum of its quarters "
+        "({rhs}); the cumulative report is the official figure.",
+    ),
+    "R_DERIVED_NEGATIVE": (
+        "warning",
+        "Không suy ra được quý {period}: số lũy kế ({lhs}) nhỏ hơn các quý trước ({rhs}).",
+        "Quarter {period} cannot be derived: the cumulative figure ({lhs}) is below the earlier "
+        "quarters ({rhs}).",
+    ),
+    "R_OUTLIER": (
+        "warning",
+        "Giá trị {lhs} khác thường so với các kỳ trước của phường và các phường cùng quận "
+        "(thường khoảng {rhs}). Hãy kiểm tra lại.",
+        "Value {lhs} is unusual against the ward's history and its district's other wards "
+        "(typically about {rhs}). Please check it.",
+    ),
+    # --- information ---
+    "I_DUPLICATE": (
+        "info",
+        "Tệp trùng nội dung với tệp đã nhận '{found}'; không nạp lại.",
+        "Same content as the file already received '{found}'; not loaded again.",
+    ),
+    "I_SUPERSEDED": (
+        "info",
+        "Đã có báo cáo mới hơn cho cùng phường và kỳ ('{found}'); tệp này được lưu nhưng không "
+        "dùng.",
+        "A newer report for the same ward and period exists ('{found}'); this file is kept but "
+        "not used.",
+    ),
+    "I_LATE": (
+        "info",
+        "Báo cáo nhận muộn (hạn {deadline}); vẫn được tính vào tổng hợp.",
+        "Report received late (due {deadline}); it still counts in the totals.",
+    ),
+    "I_APPROXIMATE": (
+        "info",
+        "Giá trị '{found}' là số ước lượng ('trên', 'gần', 'khoảng'...); được ghi nhận là gần "
+        "đúng.",
+        "Value '{found}' is approximate ('trên', 'gần', 'khoảng'...); recorded as approximate.",
+    ),
+    "I_RATIO_IGNORED": (
+        "info",
+        "Tỷ lệ do phường tự ghi chỉ để tham khảo; hệ thống tự tính lại tỷ lệ.",
+        "A rate written by the ward is for information only; the pipeline recomputes it.",
+    ),
+    # --- appended by transforms/cumulative.py and transforms/rollup.py ---
+    "R_CUMULATIVE_STOCK_DISAGREES": (
+        "info",
+        "Số lũy kế kỳ {period} ({lhs}) khác số của quý cuối kỳ ({rhs}); số lũy kế được dùng làm "
+        "số chính thức.",
+        "The cumulative figure for {period} ({lhs}) differs from the figure of its last quarter "
+        "({rhs}); the cumulative report is the official figure.",
+    ),
+    "I_WARD_NOT_IN_HIERARCHY": (
+        "info",
+        "Phường/xã {ward_code} không thuộc danh mục đơn vị hiệu lực vào ngày cuối kỳ {period}; "
+        "số liệu kỳ này của đơn vị không được cộng vào tổng hợp.",
+        "Ward {ward_code} is not in the units valid at the end of {period}; its figures for that "
+        "period are left out of the summaries.",
+    ),
+}
+
+
+class _Blank(dict):
+    """Leaves unknown placeholders visible instead of raising."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def make_finding(code: str, **fields: Any) -> dict[str, Any]:
+    """A FINDINGS row for `code`; message placeholders come from `fields`.
+
+    Keyword arguments named like FINDINGS columns (file_hash, sheet, row, ...) fill those
+    columns; `found` fills `found_text`; the rest only feed the message templates.
+    """
+    severity, vi, en = CATALOG[code]
+    values = _Blank({k: "" if v is None else v for k, v in fields.items()})
+    row = {column: fields.get(column) for column in FINDINGS}
+    row.update(
+        finding_code=code,
+        severity=severity,
+        message_vi=vi.format_map(values),
+        message_en=en.format_map(values),
+        found_text=None if fields.get("found") is None else str(fields["found"]),
+    )
+    return row
+
+
+def findings_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    """Rows from `make_finding` as a FINDINGS frame."""
+    return pl.DataFrame(rows, schema=FINDINGS)
+
+
+def describe_place(sheet: str | None, row: int | None, column: str | None) -> str:
+    """Where in a file, as an operator reads it: `sheet 'Báo cáo', row 12, column E`."""
+    parts = []
+    if sheet:
+        parts.append(f"sheet '{sheet}'")
+    if row is not None:
+        parts.append(f"row {row}")
+    if column:
+        parts.append(f"column {column}")
+    return ", ".join(parts) or "whole file"

@@ -1,0 +1,112 @@
+"""Which submission counts for each ward and period: the latest report wins (SPEC §5).
+
+A new file for the same ward and period supersedes the earlier one: later `Ngày lập`
+(report_date) first, then later arrival (received_at, then seen_at), then the file hash so the
+choice never depends on row order. The earlier files stay in the ledger as `superseded`.
+"""
+
+import polars as pl
+
+from transforms.findings import findings_frame, make_finding
+
+ACCEPTED = ("accepted", "accepted_with_errors")
+
+
+def resolve_supersession(files: pl.DataFrame) -> pl.DataFrame:
+    """Set `status` and `superseded_by` of every file from its `ingest_status`.
+
+    Args:
+        files: one row per file: file_hash, ingest_status (what reading and validating decided:
+            accepted / accepted_with_errors / rejected / duplicate), ward_code, period,
+            report_date, received_at, seen_at; other columns are kept.
+    """
+    ranked = (
+        files.with_columns(pl.col("ingest_status").is_in(ACCEPTED).alias("_usable"))
+        .sort(
+            ["_usable", "ward_code", "period", "report_date", "received_at", "seen_at",
+             "file_hash"],
+            descending=[True, False, False, True, True, True, True],
+            nulls_last=True,
+        )
+        .with_columns(
+            pl.when(pl.col("_usable"))
+            .then(pl.col("file_hash").first().over("_usable", "ward_code", "period"))
+            .alias("_winner")
+        )
+    )
+    return ranked.with_columns(
+        pl.when(pl.col("_usable") & (pl.col("file_hash") != pl.col("_winner")))
+        .then(pl.lit("superseded"))
+        .otherwise(pl.col("ingest_status"))
+        .alias("status"),
+        pl.when(pl.col("_usable") & (pl.col("file_hash") != pl.col("_winner")))
+        .then(pl.col("_winner"))
+        .otherwise(pl.lit(None, dtype=pl.String))
+        .alias("superseded_by"),
+    ).drop("_usable", "_winner").sort("file_hash", "seen_at")
+
+
+def classify_inbox(listing: pl.DataFrame, ledger: pl.DataFrame) -> pl.DataFrame:
+    """Which inbox files are new, and which of the new ones repeat content already seen.
+
+    Args:
+        listing: one row per inbox file: file_hash, original_path, ... (sorted by path).
+        ledger: raw.files so far (file_hash, original_path, ...).
+    Returns the files not yet in the ledger with `duplicate_of`: the path already holding the
+    same bytes (null for new content, which must be read).
+    """
+    unseen = listing.join(ledger.select("file_hash", "original_path"),
+                          on=["file_hash", "original_path"], how="anti")
+    first_known = ledger.group_by("file_hash").agg(
+        pl.col("original_path").min().alias("known_path"))
+    return (
+        unseen.join(first_known, on="file_hash", how="left")
+        .with_columns(pl.col("original_path").min().over("file_hash").alias("first_new_path"))
+        .with_columns(
+            pl.when(pl.col("known_path").is_not_null())
+            .then(pl.col("known_path"))
+            .when(pl.col("original_path") != pl.col("first_new_path"))
+            .then(pl.col("first_new_path"))
+            .alias("duplicate_of")
+        )
+        .drop("known_path", "first_new_path")
+        .sort("original_path")
+    )
+
+
+def new_ledger_rows(new_files: pl.DataFrame, ingested_files: pl.DataFrame,
+                    seen_at: object, run_id: str) -> pl.DataFrame:
+    """raw.files rows for files seen for the first time.
+
+    Args:
+        new_files: classify_inbox output (file_hash, original_path, size_bytes, received_at,
+            duplicate_of).
+        ingested_files: transforms.ingest.Ingested.files for the new content.
+    A duplicate takes the ward and period of the content it repeats, with status `duplicate`.
+    """
+    return (
+        new_files.join(ingested_files, on="file_hash", how="left")
+        .with_columns(
+            pl.col("original_path").str.split("/").list.last().alias("file_name"),
+            pl.lit(seen_at).cast(pl.Datetime("us")).alias("seen_at"),
+            pl.col("received_at").cast(pl.Datetime("us")),
+            pl.lit(run_id).alias("run_id"),
+            pl.when(pl.col("duplicate_of").is_not_null())
+            .then(pl.lit("duplicate"))
+            .otherwise(pl.col("ingest_status"))
+            .alias("ingest_status"),
+            pl.col("file_format").fill_null("other"),
+        )
+        .with_columns(pl.col("ingest_status").alias("status"),
+                      pl.lit(None, dtype=pl.String).alias("superseded_by"))
+    )
+
+
+def duplicate_findings(new_files: pl.DataFrame) -> pl.DataFrame:
+    """One I_DUPLICATE finding per new path whose bytes were already seen."""
+    duplicates = new_files.filter(pl.col("duplicate_of").is_not_null())
+    return findings_frame([
+        make_finding("I_DUPLICATE", file_hash=row["file_hash"], found=row["duplicate_of"],
+                     file_name=row["original_path"].rsplit("/", 1)[-1])
+        for row in duplicates.iter_rows(named=True)
+    ])

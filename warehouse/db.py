@@ -1,0 +1,88 @@
+"""DuckDB access: the schema in `warehouse/schema/*.sql`, and moving frames in and out.
+
+Two files live in `<data_dir>/warehouse/`: `state.duckdb`, the writer's private working
+database (ledger, parsed values, run history, the latest outputs), and `mttq.duckdb`, the
+analysts' copy that `warehouse/publish.py` replaces whole and atomically on each run.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+SCHEMA_DIR = Path(__file__).parent / "schema"
+
+
+def schema_files() -> list[Path]:
+    """The DDL files in the order they apply (NNN_ prefix)."""
+    return sorted(SCHEMA_DIR.glob("[0-9][0-9][0-9]_*.sql"))
+
+
+def apply_schema(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> None:
+    """Create every schema, table and comment (idempotent). `catalog`: an attached database."""
+    if catalog:
+        con.execute(f"use {catalog}")
+    for path in schema_files():
+        con.execute(path.read_text(encoding="utf-8"))
+
+
+@contextmanager
+def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to a DuckDB file with the schema applied (when writable)."""
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        if not read_only:
+            apply_schema(con)
+        yield con
+    finally:
+        con.close()
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    schema, name = table.split(".")
+    rows = con.execute(
+        "select column_name from information_schema.columns "
+        "where table_schema = ? and table_name = ? order by ordinal_position",
+        [schema, name],
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def append(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
+    """Insert a frame's rows into `table`, matching columns by name."""
+    if frame.is_empty():
+        return 0
+    columns = table_columns(con, table)
+    staged = frame.select([c for c in columns if c in frame.columns])
+    con.register("_staged", staged.to_arrow())
+    try:
+        names = ", ".join(f'"{c}"' for c in staged.columns)
+        con.execute(f"insert into {table} ({names}) select {names} from _staged")
+    finally:
+        con.unregister("_staged")
+    return staged.height
+
+
+def replace(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
+    """Replace all rows of `table` with the frame's."""
+    con.execute(f"delete from {table}")
+    return append(con, table, frame)
+
+
+def read(con: duckdb.DuckDBPyConnection, table: str, where: str = "", params=None) -> pl.DataFrame:
+    """All rows of a table (optionally filtered) as a Polars frame."""
+    query = f"select * from {table}" + (f" where {where}" if where else "")
+    return con.execute(query, params or []).pl()
+
+
+def get_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    row = con.execute("select value from ops.meta where key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
+def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    con.execute("insert or replace into ops.meta values (?, ?)", [key, value])

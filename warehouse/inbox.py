@@ -1,0 +1,74 @@
+"""The inbox and the archive: find files, hash them, keep a content-addressed copy of each.
+
+Nothing is ever deleted or moved out of the inbox: the archive copy (`archive/ab/<sha256>.<ext>`)
+is what later runs and backfills read, so an operator may clean the inbox without losing history.
+"""
+
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
+
+
+@dataclass(frozen=True)
+class InboxFile:
+    """A file found in the inbox."""
+
+    path: Path
+    relative_path: str
+    size_bytes: int
+    received_at: datetime  # modification time: when it landed in the inbox
+    file_hash: str = ""
+
+
+def discover(inbox: Path) -> list[InboxFile]:
+    """Every regular file under the inbox, sorted by relative path (stable across runs).
+
+    Office lock files (`~$name.xlsx`) and OS litter are skipped: they are not reports.
+    """
+    found = []
+    for root, _dirs, names in os.walk(inbox):
+        for name in names:
+            if name in IGNORED_NAMES or name.startswith("~$") or name.startswith("."):
+                continue
+            path = Path(root) / name
+            stat = path.stat()
+            found.append(InboxFile(
+                path=path,
+                relative_path=path.relative_to(inbox).as_posix(),
+                size_bytes=stat.st_size,
+                received_at=datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0),
+            ))
+    return sorted(found, key=lambda f: f.relative_path)
+
+
+def hash_file(path: Path) -> str:
+    """SHA-256 of the file's bytes."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def with_hashes(files: list[InboxFile]) -> list[InboxFile]:
+    return [InboxFile(f.path, f.relative_path, f.size_bytes, f.received_at, hash_file(f.path))
+            for f in files]
+
+
+def archive_path(archive: Path, file_hash: str, suffix: str) -> Path:
+    return archive / file_hash[:2] / f"{file_hash}{suffix.lower()}"
+
+
+def archive_file(archive: Path, file: InboxFile) -> Path:
+    """Copy into the content-addressed archive (write to a temporary name, then rename, so a
+    killed run never leaves a half-written archive file under its final name)."""
+    target = archive_path(archive, file.file_hash, file.path.suffix)
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(target.name + f".tmp{os.getpid()}")
+    shutil.copyfile(file.path, temporary)
+    os.replace(temporary, target)
+    return target

@@ -1,0 +1,100 @@
+"""Publish outputs where analysts read them, atomically.
+
+DuckDB: the analysts' file `mttq.duckdb` is rebuilt next to itself from the writer's state
+database and swapped in with one `os.replace`. A reader that has the old file open keeps reading
+the old snapshot (the old inode lives until it closes) and is never blocked; new connections
+see the new file whole. The file is written in an older storage format so that PyPI's
+`duckdb-cli` 1.5.x and DBeaver open it.
+
+Parquet: `parquet/<table>/period=<id>/part-0.parquet`, each partition written to a temporary
+name and renamed over the old one, so no reader ever sees half a partition.
+"""
+
+import os
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from warehouse.db import apply_schema
+
+# Oldest storage format the analysts' tools must open (duckdb-cli 1.5.x reads 64..68).
+STORAGE_VERSION = "v1.4.0"
+PUBLISHED_TABLES = (
+    "raw.files",
+    "core.units",
+    "core.unit_crosswalk",
+    "core.clusters",
+    "core.indicators",
+    "core.ward_values",
+    "core.ward_values_current",
+    "mart.district_summary",
+    "mart.cluster_summary",
+    "mart.city_summary",
+    "mart.completeness",
+    "mart.findings",
+    "ops.runs",
+    "ops.meta",
+)
+PARQUET_TABLES = (
+    "core.ward_values",
+    "mart.district_summary",
+    "mart.cluster_summary",
+    "mart.city_summary",
+    "mart.completeness",
+    "mart.findings",
+)
+UNKNOWN_PERIOD = "unknown"
+
+
+def publish_duckdb(state: duckdb.DuckDBPyConnection, target: Path) -> Path:
+    """Copy the published tables from the open state database into a new file at `target`."""
+    temporary = target.with_name(f".{target.name}.building")
+    for leftover in (temporary, Path(f"{temporary}.wal")):
+        leftover.unlink(missing_ok=True)  # from a run killed while publishing
+    state_catalog = state.execute("select current_database()").fetchone()[0]
+    state.execute(f"attach '{temporary}' as published (storage_version '{STORAGE_VERSION}')")
+    try:
+        apply_schema(state, catalog="published")
+        for table in PUBLISHED_TABLES:
+            state.execute(f"insert into published.{table} select * from {state_catalog}.{table}")
+        state.execute(f"use {state_catalog}")
+    finally:
+        state.execute(f"use {state_catalog}")
+        state.execute("detach published")
+    _fsync(temporary)
+    os.replace(temporary, target)
+    _fsync(target.parent)
+    return target
+
+
+def write_parquet(table: str, frame: pl.DataFrame, root: Path) -> int:
+    """Write one table hive-partitioned by period; remove partitions that no longer exist.
+
+    Returns the number of partitions written.
+    """
+    folder = root / table.split(".", 1)[1]
+    folder.mkdir(parents=True, exist_ok=True)
+    keyed = frame.with_columns(pl.col("period").fill_null(UNKNOWN_PERIOD).alias("_partition"))
+    written = set()
+    for (period,), part in keyed.group_by("_partition", maintain_order=True):
+        partition = folder / f"period={period}"
+        partition.mkdir(exist_ok=True)
+        temporary = partition / ".part-0.parquet.tmp"
+        part.drop("_partition", "period").write_parquet(temporary, statistics=True)
+        os.replace(temporary, partition / "part-0.parquet")
+        written.add(partition.name)
+    for stale in folder.glob("period=*"):
+        if stale.name not in written:
+            (stale / "part-0.parquet").unlink(missing_ok=True)
+            stale.rmdir() if not any(stale.iterdir()) else None
+    return len(written)
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file or directory to disk so a crash right after the rename keeps it."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
