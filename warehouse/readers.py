@@ -292,7 +292,9 @@ def _text(value: object) -> str | None:
 
 
 def _short(exc: Exception) -> str:
-    return f"{type(exc).__name__}: {exc}"[:200]
+    """The first line of the library's message: enough to tell damage from a wrong format."""
+    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {first_line}"[:160]
 
 
 # --- batches -------------------------------------------------------------------------------
