@@ -15,3 +15,13 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=60):
         yield
+
+
+def pytest_unconfigure(config):
+    """After pytest's summary: keep interpreter-exit noise (duckdb 2.0 binding leak reports,
+    Prefect server shutdown) from burying the summary line."""
+    import sys
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)

@@ -53,7 +53,9 @@ def build_outputs(ledger: pl.DataFrame, values: pl.DataFrame, ingest_findings: p
         pl.concat([ingest_findings.select(list(FINDINGS)),
                    cumulative_findings.select(list(FINDINGS)),
                    rule_findings.select(list(FINDINGS)),
-                   flag_outliers(ward_values, reference.units).select(list(FINDINGS))],
+                   summaries["findings"].select(list(FINDINGS)),
+                   flag_outliers(ward_values, reference.units, reference.indicators)
+                   .select(list(FINDINGS))],
                   how="vertical")
         .join(ledger.group_by("file_hash").agg(pl.col("file_name").min().alias("ledger_name")),
               on="file_hash", how="left")

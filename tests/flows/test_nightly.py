@@ -29,7 +29,7 @@ def demo_run(tmp_path_factory, prefect_harness):
 def query(data_dir, sql: str) -> pl.DataFrame:
     con = duckdb.connect(str(data_dir / "warehouse" / "mttq.duckdb"), read_only=True)
     try:
-        return con.execute(sql).pl()
+        return con.sql(sql).pl()
     finally:
         con.close()
 
