@@ -1,6 +1,7 @@
 """The `mttq` command line: what an operator types. Output is plain words, never a traceback
 for an expected problem (bad file, busy writer, missing folder)."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -95,7 +96,22 @@ def _str(path: Path | None) -> str | None:
 
 
 def main() -> None:
-    app(prog_name="mttq")
+    try:
+        app(prog_name="mttq")
+    finally:
+        silence_shutdown_noise()
+
+
+def silence_shutdown_noise() -> None:
+    """Once the command has said all it has to say, send stderr to /dev/null.
+
+    At interpreter exit the temporary Prefect server logs its shutdown and duckdb 2.0's
+    bindings print reference-leak diagnostics; neither means anything to an operator.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
 
 
 if __name__ == "__main__":

@@ -108,12 +108,12 @@ def _print_rejected(console: Console, con: duckdb.DuckDBPyConnection) -> None:
 
 def _print_completeness(console: Console, con: duckdb.DuckDBPyConnection) -> None:
     latest = con.execute("select max(period) from mart.completeness where level = 'city' "
-                         "and period like '%-Q%'").fetchone()[0]
+                         "and period like '%-Q%'").fetchall()[0][0]
     if latest is None:
         return
     row = con.execute("select unit_name, wards_expected, wards_received, wards_on_time, "
                       "received_rate, on_time_rate from mart.completeness "
-                      "where level = 'city' and period = ?", [latest]).fetchone()
+                      "where level = 'city' and period = ?", [latest]).fetchall()[0]
     name, expected, received, on_time, received_rate, on_time_rate = row
     console.print(f"Completeness {latest} / Mức độ đầy đủ: {name}: {received}/{expected} wards "
                   f"reported ({received_rate or 0:.1f}%), {on_time} on time "

@@ -23,6 +23,7 @@ from transforms.ledger import (
     resolve_supersession,
 )
 from transforms.outputs import build_outputs
+from transforms.periods import period_sort_key
 from transforms.schema import Reference
 from warehouse import db, inbox, readers, reference, state
 from warehouse.publish import PARQUET_TABLES, publish_duckdb, write_parquet
@@ -218,8 +219,8 @@ def publish_outputs(settings: Settings, run_id: str, counts: dict) -> dict:
             temporary.replace(parquet_marker)
         db.set_meta(con, "published_at", datetime.now().isoformat(timespec="seconds"))
         publish_duckdb(con, settings.published_db)
-        periods = [row[0] for row in con.execute(
-            "select distinct period from mart.city_summary order by period").fetchall()]
+        periods = sorted((row[0] for row in con.execute(
+            "select distinct period from mart.city_summary").fetchall()), key=period_sort_key)
     logger.info("Published %s (data version %d) and %s", settings.published_db, version,
                 settings.parquet_dir)
     return {"data_version": version, "periods": periods,

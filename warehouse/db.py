@@ -76,12 +76,12 @@ def replace(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> 
 def read(con: duckdb.DuckDBPyConnection, table: str, where: str = "", params=None) -> pl.DataFrame:
     """All rows of a table (optionally filtered) as a Polars frame."""
     query = f"select * from {table}" + (f" where {where}" if where else "")
-    return con.execute(query, params or []).pl()
+    return con.sql(query, params=params).pl()
 
 
 def get_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
-    row = con.execute("select value from ops.meta where key = ?", [key]).fetchone()
-    return row[0] if row else None
+    rows = con.execute("select value from ops.meta where key = ?", [key]).fetchall()
+    return rows[0][0] if rows else None
 
 
 def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:

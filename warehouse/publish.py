@@ -52,7 +52,7 @@ def publish_duckdb(state: duckdb.DuckDBPyConnection, target: Path) -> Path:
     temporary = target.with_name(f".{target.name}.building")
     for leftover in (temporary, Path(f"{temporary}.wal")):
         leftover.unlink(missing_ok=True)  # from a run killed while publishing
-    state_catalog = state.execute("select current_database()").fetchone()[0]
+    state_catalog = state.execute("select current_database()").fetchall()[0][0]
     state.execute(f"attach '{temporary}' as published (storage_version '{STORAGE_VERSION}')")
     try:
         apply_schema(state, catalog="published")

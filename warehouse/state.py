@@ -111,9 +111,12 @@ def run_parameters(con: duckdb.DuckDBPyConnection, run_id: str | None = None,
                    last_failed: bool = False) -> tuple[str, str, dict] | None:
     """(run_id, flow_name, parameters) of a given run, or of the latest failed one."""
     if last_failed:
-        row = con.execute("select run_id, flow_name, parameters from ops.runs "
-                          "where status = 'failed' order by started_at desc limit 1").fetchone()
+        rows = con.execute("select run_id, flow_name, parameters from ops.runs "
+                          "where status = 'failed' order by started_at desc limit 1").fetchall()
     else:
-        row = con.execute("select run_id, flow_name, parameters from ops.runs where run_id = ?",
-                          [run_id]).fetchone()
-    return (row[0], row[1], json.loads(row[2] or "{}")) if row else None
+        rows = con.execute("select run_id, flow_name, parameters from ops.runs where run_id = ?",
+                          [run_id]).fetchall()
+    if not rows:
+        return None
+    run, flow_name, parameters = rows[0]
+    return run, flow_name, json.loads(parameters or "{}")
