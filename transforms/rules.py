@@ -24,9 +24,12 @@ from transforms.schema import FINDINGS
 # Relative tolerance for "a > b" on figures that went through float arithmetic.
 REL_TOLERANCE = 1e-9
 
-# R_OUTLIER: "far" means more than OUTLIER_FACTOR times (or less than 1/OUTLIER_FACTOR of) both
-# reference medians, each taken over at least OUTLIER_MIN_POINTS non-zero values.
+# R_OUTLIER: "far" means more than OUTLIER_FACTOR times, or less than 1/OUTLIER_LOW_FACTOR of,
+# both reference medians, each taken over at least OUTLIER_MIN_POINTS non-zero values. The low
+# side is much wider: small figures are common and honest (a quiet quarter for the relief fund),
+# while a figure typed in the wrong unit (millions for đồng) is 1/1,000,000 of its peers.
 OUTLIER_FACTOR = 10.0
+OUTLIER_LOW_FACTOR = 1000.0
 OUTLIER_MIN_POINTS = 4
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -217,8 +220,9 @@ def flag_outliers(
              (the district valid at p's end; after 2025-07-01 the city), the ward included.
     Each median needs at least OUTLIER_MIN_POINTS values (so at least 3 others besides v, and
     one extreme value cannot move the median far). v is flagged when it is more than
-    OUTLIER_FACTOR (10) times both medians, or less than 1/10 of both. With ordinary ±50%
-    variation the ratio never exceeds 3; a value typed 100× too large is flagged.
+    OUTLIER_FACTOR (10) times both medians, or less than 1/OUTLIER_LOW_FACTOR (1/1000) of both.
+    With ordinary ±50% variation the ratio never exceeds 3; a value typed 100× too large, or in
+    millions where đồng were meant, is flagged.
 
     Args:
         ward_values: WARD_VALUES frame.
@@ -272,8 +276,8 @@ def flag_outliers(
     high = (pl.col("value") > OUTLIER_FACTOR * pl.col("own")) & (
         pl.col("value") > OUTLIER_FACTOR * pl.col("peer")
     )
-    low = (pl.col("value") * OUTLIER_FACTOR < pl.col("own")) & (
-        pl.col("value") * OUTLIER_FACTOR < pl.col("peer")
+    low = (pl.col("value") * OUTLIER_LOW_FACTOR < pl.col("own")) & (
+        pl.col("value") * OUTLIER_LOW_FACTOR < pl.col("peer")
     )
     flagged = scored.filter(high | low).sort("ward_code", "period", "indicator_code")
     return findings_from_frame(

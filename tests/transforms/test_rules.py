@@ -190,7 +190,7 @@ def test_flag_outliers_ordinary_variation_not_flagged(seed):
     assert flag_outliers(values, units, INDICATORS_FRAME).is_empty()
 
 
-@pytest.mark.parametrize("factor", [100.0, 0.01])
+@pytest.mark.parametrize("factor", [100.0, 1e-6])
 def test_flag_outliers_planted_value_flagged(factor):
     values, units = realistic_dataset()
 
@@ -201,6 +201,13 @@ def test_flag_outliers_planted_value_flagged(factor):
     ]
     assert found["severity"].item() == "warning"
     assert found["file_hash"].item() == "f"
+
+
+def test_flag_outliers_small_honest_value_not_flagged():
+    values, units = realistic_dataset()
+
+    assert flag_outliers(plant(values, "D2W3", "2022-Q2", 0.02), units,
+                         INDICATORS_FRAME).is_empty()
 
 
 def test_flag_outliers_only_sum_indicators_when_catalog_given():
