@@ -6,36 +6,49 @@ from pathlib import Path
 import polars as pl
 
 from flows.tasks import frames_from_batches
+from transforms.findings import findings_frame, make_finding
 from transforms.ingest import ingest
 from warehouse import reference
-from warehouse.inbox import hash_file
+from warehouse.inbox import discover
 from warehouse.readers import read_batch
 
 
 @dataclass(frozen=True)
 class Validation:
-    files: pl.DataFrame  # path, file_hash, status, ward_code, period
-    findings: pl.DataFrame  # FINDINGS
+    files: pl.DataFrame  # path, file_hash (a key per path, not a content hash), status,
+    #                      ward_code, period
+    findings: pl.DataFrame  # FINDINGS, joined to `files` on file_hash
 
 
 def validate_files(paths: list[Path], strict: bool = False) -> Validation:
-    """Read, parse and check the files exactly as the nightly flow would."""
-    existing = [p for p in paths if p.is_file()]
-    items = [(hash_file(p), str(p)) for p in existing]
+    """Read, parse and check the files exactly as the nightly flow would.
+
+    A folder stands for every file under it (as the inbox is scanned); a path that does not
+    exist is reported as F_NOT_FOUND. Each path gets its own key, so that two files with the
+    same bytes (two empty files) are each reported once.
+    """
+    expanded: list[Path] = []
+    for path in paths:
+        expanded += [f.path for f in discover(path)] if path.is_dir() else [path]
+    expanded = list(dict.fromkeys(expanded))
+    existing = [p for p in expanded if p.is_file()]
+    items = [(f"file-{index}", str(p)) for index, p in enumerate(existing)]
     files, cells = frames_from_batches([read_batch(items)])
     outcome = ingest(files, cells, reference.load_units(), reference.load_indicators(), strict)
-    by_hash = pl.DataFrame({"path": [str(p) for p in existing],
-                            "file_hash": [h for h, _ in items]}, schema={"path": pl.String,
-                                                                          "file_hash": pl.String})
-    statuses = by_hash.join(
+    keys = pl.DataFrame({"path": [str(p) for p in existing], "file_hash": [k for k, _ in items]},
+                        schema={"path": pl.String, "file_hash": pl.String})
+    statuses = keys.join(
         outcome.files.select("file_hash", pl.col("ingest_status").alias("status"),
                              "ward_code", "period"),
-        on="file_hash", how="left").unique("path", maintain_order=True)
-    missing = pl.DataFrame({"path": [str(p) for p in paths if not p.is_file()]},
-                           schema={"path": pl.String})
-    if missing.height:
-        statuses = pl.concat([statuses, missing.with_columns(
-            pl.lit(None, pl.String).alias("file_hash"), pl.lit("rejected").alias("status"),
-            pl.lit(None, pl.String).alias("ward_code"), pl.lit(None, pl.String).alias("period"),
-        )])
-    return Validation(statuses, outcome.findings)
+        on="file_hash", how="left", maintain_order="left")
+    missing = [str(p) for p in expanded if not p.is_file()]
+    if not missing:
+        return Validation(statuses, outcome.findings)
+    missing_keys = [f"missing-{index}" for index in range(len(missing))]
+    statuses = pl.concat([statuses, pl.DataFrame({
+        "path": missing, "file_hash": missing_keys, "status": ["rejected"] * len(missing),
+        "ward_code": [None] * len(missing), "period": [None] * len(missing),
+    }, schema=statuses.schema)])
+    not_found = findings_frame([make_finding("F_NOT_FOUND", file_hash=key, found=path)
+                                for key, path in zip(missing_keys, missing, strict=True)])
+    return Validation(statuses, pl.concat([outcome.findings, not_found]))

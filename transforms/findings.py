@@ -17,7 +17,8 @@ CATALOG: dict[str, tuple[str, str, str]] = {
     # --- file level: the file is rejected (and kept in the archive) ---
     "F_UNSUPPORTED_TYPE": (
         "error",
-        "Loại tệp '{found}' không được hỗ trợ. Hãy gửi tệp Excel (.xlsx) theo mẫu, hoặc .csv/.json.",
+        "Loại tệp '{found}' không được hỗ trợ. Hãy gửi tệp Excel (.xlsx) theo mẫu, hoặc "
+        ".csv/.json.",
         "File type '{found}' is not supported. Send the Excel template (.xlsx), or .csv/.json.",
     ),
     "F_UNREADABLE": (
@@ -36,28 +37,31 @@ CATALOG: dict[str, tuple[str, str, str]] = {
     ),
     "F_MISSING_COLUMNS": (
         "error",
-        "Thiếu cột bắt buộc: {found}. Tệp CSV cần các cột ma_don_vi, ky_bao_cao, ma_chi_tieu, "
-        "gia_tri.",
-        "Required columns are missing: {found}. A CSV needs ma_don_vi, ky_bao_cao, ma_chi_tieu, "
-        "gia_tri.",
+        "Thiếu cột bắt buộc: {found}. Dòng đầu tệp CSV phải có các cột ma_don_vi, ky_bao_cao, "
+        "ma_chi_tieu, gia_tri; hãy thêm rồi gửi lại.",
+        "Required columns are missing: {found}. The first line of a CSV must name the columns "
+        "ma_don_vi, ky_bao_cao, ma_chi_tieu, gia_tri; add them and send it again.",
     ),
     "F_BAD_JSON": (
         "error",
-        "Tệp JSON không hợp lệ ({found}). Cần các khóa ma_don_vi, ky_bao_cao và chi_tieu.",
-        "The JSON file is not valid ({found}). It needs the keys ma_don_vi, ky_bao_cao and "
-        "chi_tieu.",
+        "Tệp JSON không hợp lệ ({found}). Cần một đối tượng với các khóa ma_don_vi, ky_bao_cao "
+        "và chi_tieu (mã chỉ tiêu: giá trị); hãy sửa rồi gửi lại.",
+        "The JSON file is not valid ({found}). It needs one object with the keys ma_don_vi, "
+        "ky_bao_cao and chi_tieu (indicator code: value); fix it and send it again.",
     ),
     "F_NO_VALUES": (
         "error",
-        "Tệp không có số liệu nào. Hãy điền cột 'Kết quả' rồi gửi lại.",
-        "The file holds no figures. Fill in the 'Kết quả' column and send it again.",
+        "Tệp không có số liệu hợp lệ nào (cột 'Kết quả' để trống, hoặc mọi giá trị đều lỗi như "
+        "liệt kê). Hãy điền số vào cột 'Kết quả' rồi gửi lại.",
+        "The file holds no valid figure (the 'Kết quả' column is empty, or every value is in "
+        "error as listed). Fill in the 'Kết quả' column and send it again.",
     ),
     "F_WARD_MISSING": (
         "error",
         "Thiếu 'Mã đơn vị' và 'Đơn vị báo cáo'. Hãy ghi mã phường/xã (5 chữ số) hoặc tên "
-        "phường/xã.",
+        "phường/xã vào ô bên cạnh nhãn (CSV/JSON: ma_don_vi).",
         "Neither 'Mã đơn vị' nor 'Đơn vị báo cáo' is filled in. Write the 5-digit ward code or "
-        "the ward's name.",
+        "the ward's name in the cell next to the label (CSV/JSON: ma_don_vi).",
     ),
     "F_WARD_UNKNOWN": (
         "error",
@@ -75,9 +79,10 @@ CATALOG: dict[str, tuple[str, str, str]] = {
     ),
     "F_PERIOD_MISSING": (
         "error",
-        "Thiếu 'Kỳ báo cáo'. Hãy ghi kỳ, ví dụ 'Quý III/2021' hoặc '6 tháng đầu năm 2022'.",
-        "'Kỳ báo cáo' (period) is missing. Write it, e.g. 'Quý III/2021' or "
-        "'6 tháng đầu năm 2022'.",
+        "Thiếu 'Kỳ báo cáo'. Hãy ghi kỳ vào ô bên cạnh nhãn 'Kỳ báo cáo' (CSV/JSON: "
+        "ky_bao_cao), ví dụ 'Quý III/2021' hoặc '6 tháng đầu năm 2022'.",
+        "'Kỳ báo cáo' (period) is missing. Write it in the cell next to the 'Kỳ báo cáo' label "
+        "(CSV/JSON: ky_bao_cao), e.g. 'Quý III/2021' or '6 tháng đầu năm 2022'.",
     ),
     "F_PERIOD_INVALID": (
         "error",
@@ -96,33 +101,41 @@ CATALOG: dict[str, tuple[str, str, str]] = {
     ),
     "V_NEGATIVE": (
         "error",
-        "Giá trị '{found}' là số âm; chỉ tiêu này không thể âm.",
-        "Value '{found}' is negative; this indicator cannot be negative.",
+        "Giá trị '{found}' là số âm; chỉ tiêu này không thể âm. Hãy ghi số từ 0 trở lên.",
+        "Value '{found}' is negative; this indicator cannot be negative. Write 0 or more.",
     ),
     "V_NOT_WHOLE": (
         "error",
-        "Giá trị '{found}' phải là số nguyên (đơn vị: {unit}).",
-        "Value '{found}' must be a whole number (unit: {unit}).",
+        "Giá trị '{found}' phải là số nguyên (đơn vị: {unit}). Hãy ghi số nguyên, ví dụ '12'.",
+        "Value '{found}' must be a whole number (unit: {unit}). Write a whole number, e.g. '12'.",
     ),
     "V_BAD_UNIT": (
         "error",
-        "Đơn vị '{found}' không dùng được cho chỉ tiêu tính bằng '{unit}'.",
-        "Unit '{found}' cannot be used for an indicator measured in '{unit}'.",
+        "Giá trị '{found}' ghi đơn vị không dùng được cho chỉ tiêu tính bằng '{unit}'. Hãy ghi "
+        "số theo đơn vị '{unit}' và sửa cột 'Đơn vị tính' cho khớp.",
+        "Value '{found}' is written in a unit that cannot be used for an indicator measured in "
+        "'{unit}'. Write the figure in '{unit}' and make the 'Đơn vị tính' column match.",
     ),
     "V_PERCENT_OUT_OF_RANGE": (
         "error",
-        "Tỷ lệ '{found}' nằm ngoài khoảng 0–100%.",
-        "Rate '{found}' is outside 0–100%.",
+        "Tỷ lệ '{found}' nằm ngoài khoảng 0–100%. Hãy ghi tỷ lệ phần trăm từ 0 đến 100, ví dụ "
+        "'98%'.",
+        "Rate '{found}' is outside 0–100%. Write a percentage from 0 to 100, e.g. '98%'.",
     ),
     "V_UNKNOWN_INDICATOR": (
         "error",
-        "Chỉ tiêu '{found}' không có trong danh mục chỉ tiêu. Hãy dùng mã chỉ tiêu của mẫu.",
-        "Indicator '{found}' is not in the indicator catalog. Use the template's codes.",
+        "Chỉ tiêu '{found}' không có trong danh mục chỉ tiêu nên giá trị ở dòng này không được "
+        "nhận. Hãy ghi mã hoặc tên chỉ tiêu đúng như mẫu (`mttq template`), hoặc xóa dòng này.",
+        "Indicator '{found}' is not in the indicator catalog, so the value on this row is not "
+        "taken. Use the code or name exactly as in the template (`mttq template`), or delete "
+        "the row.",
     ),
     "V_DUPLICATE_INDICATOR": (
         "error",
-        "Chỉ tiêu '{found}' xuất hiện nhiều lần; chỉ lấy lần đầu.",
-        "Indicator '{found}' appears more than once; only the first is kept.",
+        "Chỉ tiêu '{found}' xuất hiện nhiều lần; chỉ lấy lần đầu. Hãy xóa dòng thừa hoặc cộng "
+        "gộp vào một dòng.",
+        "Indicator '{found}' appears more than once; only the first is kept. Delete the extra "
+        "row or add the figures into one row.",
     ),
     # --- rules and plausibility: values are kept, the finding is reported ---
     "R_CUMULATIVE_BELOW_QUARTERS": (
@@ -172,13 +185,71 @@ CATALOG: dict[str, tuple[str, str, str]] = {
     "I_APPROXIMATE": (
         "info",
         "Giá trị '{found}' là số ước lượng ('trên', 'gần', 'khoảng'...); được ghi nhận là gần "
-        "đúng.",
-        "Value '{found}' is approximate ('trên', 'gần', 'khoảng'...); recorded as approximate.",
+        "đúng. Nếu là số chính xác, hãy bỏ chữ 'trên'/'gần'/'khoảng'.",
+        "Value '{found}' is approximate ('trên', 'gần', 'khoảng'...); recorded as approximate. "
+        "If the figure is exact, drop the word 'trên'/'gần'/'khoảng'.",
     ),
     "I_RATIO_IGNORED": (
         "info",
-        "Tỷ lệ do phường tự ghi chỉ để tham khảo; hệ thống tự tính lại tỷ lệ.",
-        "A rate written by the ward is for information only; the pipeline recomputes it.",
+        "Tỷ lệ do phường tự ghi chỉ để tham khảo; hệ thống tự tính lại tỷ lệ. Không cần sửa.",
+        "A rate written by the ward is for information only; the pipeline recomputes it. "
+        "Nothing to fix.",
+    ),
+    # --- appended for ingestion (issue 3) ---
+    "F_EMPTY_FILE": (
+        "error",
+        "Tệp rỗng, không có nội dung. Có thể tệp bị lỗi khi tải về từ e-mail/Zalo; hãy kiểm "
+        "tra lại tệp và gửi lại.",
+        "The file is empty. It may have been damaged when downloaded from e-mail/Zalo; check "
+        "the file and send it again.",
+    ),
+    "F_WRONG_FORMAT": (
+        "error",
+        "Nội dung tệp không khớp với đuôi tên tệp ({found}). Hãy mở tệp bằng Excel, chọn "
+        "'Lưu thành' (Save As) kiểu 'Excel Workbook (*.xlsx)' rồi gửi lại.",
+        "The file's content does not match its extension ({found}). Open it in Excel, choose "
+        "Save As 'Excel Workbook (*.xlsx)' and send it again.",
+    ),
+    "F_PASSWORD_PROTECTED": (
+        "error",
+        "Tệp Excel có đặt mật khẩu nên không đọc được. Hãy mở tệp, gỡ mật khẩu (File > Info > "
+        "Protect Workbook > Encrypt with Password, xóa mật khẩu), lưu và gửi lại.",
+        "The Excel file is password-protected and cannot be read. Open it, remove the password "
+        "(File > Info > Protect Workbook > Encrypt with Password, clear it), save and send it "
+        "again.",
+    ),
+    "F_MIXED_SUBMISSION": (
+        "error",
+        "Tệp chứa báo cáo của nhiều đơn vị hoặc nhiều kỳ ({found}). Mỗi tệp chỉ gồm một "
+        "phường/xã và một kỳ báo cáo; hãy tách thành các tệp riêng rồi gửi lại.",
+        "The file holds reports of several wards or periods ({found}). One file holds one ward "
+        "and one period; split it into separate files and send them again.",
+    ),
+    "F_STRICT_VALUE_ERRORS": (
+        "error",
+        "Tệp bị từ chối vì có {count} giá trị lỗi (chế độ kiểm tra nghiêm ngặt --strict: một "
+        "giá trị lỗi là từ chối cả tệp). Hãy sửa các giá trị được liệt kê rồi gửi lại.",
+        "The file is rejected because {count} value(s) are in error (strict mode, --strict: "
+        "any bad value rejects the whole file). Fix the values listed and send it again.",
+    ),
+    "F_NOT_FOUND": (
+        "error",
+        "Không tìm thấy tệp '{found}'. Hãy kiểm tra tên và đường dẫn của tệp.",
+        "File '{found}' was not found. Check the file's name and path.",
+    ),
+    "V_TOO_LARGE": (
+        "error",
+        "Giá trị '{found}' quá lớn (từ 10^15 trở lên theo đơn vị '{unit}'), có lẽ gõ nhầm. Hãy "
+        "kiểm tra lại số và cột 'Đơn vị tính'.",
+        "Value '{found}' is too large (10^15 or more in '{unit}'), probably a typing error. "
+        "Check the figure and the 'Đơn vị tính' column.",
+    ),
+    "I_REPORT_DATE_INVALID": (
+        "info",
+        "Không hiểu 'Ngày lập' '{found}'; nếu phường gửi lại báo cáo, bản nhận sau sẽ được "
+        "dùng. Hãy ghi ngày dạng 05/10/2021.",
+        "'Ngày lập' (report date) '{found}' is not understood; if the ward resends, the file "
+        "received last is used. Write the date as 05/10/2021.",
     ),
     # --- appended by transforms/cumulative.py and transforms/rollup.py ---
     "R_CUMULATIVE_STOCK_DISAGREES": (

@@ -3,6 +3,8 @@
 Order: standardize headers -> identify wards -> parse and check values -> decide each file's
 status. A file-level problem rejects the file; a bad value drops that value only (or, in
 strict mode, rejects the file). Values of rejected files never reach the ledger's values.
+Decisions (each explained where it is made): transforms/standardize.py, transforms/validate.py,
+warehouse/readers.py.
 """
 
 from dataclasses import dataclass
@@ -14,6 +16,10 @@ from transforms.schema import FINDINGS
 from transforms.standardize import standardize_headers, standardize_values
 from transforms.validate import check_values, decide_file_status
 from transforms.wards import match_wards
+
+# Where the readers found each header field (optional columns of `read_files`).
+PLACE_FIELDS = ("sheet_name", "ward_code_cell", "ward_name_cell", "period_cell",
+                "report_date_cell", "error_cell")
 
 
 @dataclass(frozen=True)
@@ -42,11 +48,13 @@ def ingest(read_files: pl.DataFrame, cells: pl.DataFrame, units: pl.DataFrame,
     )
     values, value_findings = check_values(standardize_values(cells, indicators))
     statuses, file_findings = decide_file_status(
-        headers.select("file_hash", "read_error", "read_error_text", "period_text", "period",
-                       "value_count"),
+        headers.select("file_hash", "read_error", "read_error_text", "ward_code", "period_text",
+                       "period", "value_count", "report_date_text", "report_date",
+                       *(c for c in PLACE_FIELDS if c in headers.columns)),
         matches.select("file_hash", "matched_ward_code", "match_error", "candidates", "found"),
         value_findings,
         strict,
+        clean_values=values,
     )
     files = headers.join(statuses.rename({"ward_code": "matched_code"}), on=["file_hash"],
                          how="left", suffix="_decided").select(

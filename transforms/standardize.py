@@ -1,8 +1,16 @@
 """Turn what readers found into typed, conformed frames: header fields and value cells.
 
-Headers: the period text becomes a canonical id, the report date a date (ISO, dd/mm/yyyy or an
-Excel serial number), the ward code a 5-digit string. Values: the indicator is resolved from its
-code or, failing that, its name; then the text is parsed the Vietnamese way (transforms/numbers).
+Headers: the period text becomes a canonical id, the report date a date (ISO, dd/mm/yyyy, an
+Excel date cell or serial number, `ngày 05 tháng 10 năm 2021`), the ward code a 5-digit string.
+Values: the indicator is resolved from its code or, failing that, its name; then the text is
+parsed the Vietnamese way (transforms/numbers).
+
+Decisions:
+- An indicator is found by its code (any case, trimmed); else by its name compared folded
+  (case, spacing, punctuation, quotes, Unicode form and diacritics ignored), so a table without
+  a `Mã chỉ tiêu` column reads; else a code typed in the name column is taken as the code.
+- A report date that cannot be read is null (the file is still accepted; supersession then goes
+  by arrival) and the validator reports it as I_REPORT_DATE_INVALID.
 """
 
 import re
@@ -12,7 +20,7 @@ import polars as pl
 
 from transforms.numbers import parse_values
 from transforms.period_parser import parse_period
-from transforms.text import fold
+from transforms.text import fold, normalize_text, strip_diacritics
 
 HEADERS = {
     "file_hash": pl.String,
@@ -25,15 +33,20 @@ HEADERS = {
 }
 EXCEL_EPOCH = date(1899, 12, 30)
 DAY_FIRST = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+# `ngày 05 tháng 10 năm 2021`, also after a place (`Phúc Xá, ngày 5 tháng 10 năm 2021`)
+WORDED = re.compile(r"ngay\s*(\d{1,2})\s*thang\s*(\d{1,2})\s*(?:nam|/|-)?\s*(\d{4})\s*$")
 ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
 
 
 def parse_report_date(text: str | None) -> date | None:
-    """`2021-10-05`, `05/10/2021` (day first, as Vietnam writes it) or an Excel serial `44474`."""
+    """`2021-10-05`, `05/10/2021` (day first, as Vietnam writes it), an Excel serial `44474`, or
+    `ngày 05 tháng 10 năm 2021`."""
+    text = normalize_text(text)
     if not text:
         return None
-    text = text.strip()
     try:
+        if match := WORDED.search(strip_diacritics(text.lower())):
+            return date(int(match[3]), int(match[2]), int(match[1]))
         if match := ISO.match(text):
             return date(int(match[1]), int(match[2]), int(match[3]))
         if match := DAY_FIRST.match(text):
@@ -82,6 +95,8 @@ def resolve_indicators(raw_values: pl.DataFrame, indicators: pl.DataFrame) -> pl
         pl.col("indicator_name").map_elements(fold, return_dtype=pl.String).alias("name_key"),
         pl.col("indicator_code").alias("code_by_name"),
     )
+    known_codes = indicators["indicator_code"].implode()
+    name_as_code = pl.col("indicator_name").str.strip_chars().str.to_lowercase()
     resolved = (
         raw_values.with_columns(
             pl.col("indicator_code").str.strip_chars().str.to_lowercase().alias("code_key"),
@@ -89,9 +104,12 @@ def resolve_indicators(raw_values: pl.DataFrame, indicators: pl.DataFrame) -> pl
         )
         .join(by_name, on="name_key", how="left")
         .with_columns(
-            pl.when(pl.col("code_key").is_in(indicators["indicator_code"].implode()))
+            pl.when(pl.col("code_key").is_in(known_codes))
             .then(pl.col("code_key"))
-            .otherwise(pl.col("code_by_name"))
+            .when(pl.col("code_by_name").is_not_null())
+            .then(pl.col("code_by_name"))
+            .when(name_as_code.is_in(known_codes))
+            .then(name_as_code)
             .alias("resolved_code")
         )
         .join(codes, on="resolved_code", how="left")

@@ -50,7 +50,8 @@ def match_wards(headers: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
     The candidates are the wards valid on the period's last day. A code (trimmed; digits
     left-padded to 5, so `115` = `00115`) that names such a ward wins, even when the name names
     another. A code that names no such ward rejects the file (F_WARD_UNKNOWN), offering the
-    ward the name points to as the candidate. Without a code, the name is matched ignoring case, Unicode form, spacing and prefixes
+    ward the name points to as the candidate. Without a code, the name is matched ignoring
+    case, Unicode form, spacing and prefixes
     (`Phường`/`P.`, `Xã`/`X.`, `Thị trấn`/`TT.`; numbered wards `P.01` = `Phường 1`), exact
     diacritics first and without diacritics as a fallback, within the wards of the district
     named by `district_name` (matched the same way, with `Quận`/`Q.`, `Huyện`/`H.`,

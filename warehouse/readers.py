@@ -7,32 +7,68 @@ cells: numbers, periods and wards are parsed by the pure modules in `transforms/
 
 A reader returns a `Submission`. A file that cannot be read at all carries `error_code`
 (F_UNREADABLE, F_NO_TABLE, ...) and `error_text`; it never raises for bad input.
+
+Decisions:
+- Only when a library fails to open a file are its bytes looked at, to say why in words: empty
+  (F_EMPTY_FILE), an encrypted workbook (F_PASSWORD_PROTECTED), or content that does not match
+  the extension, e.g. a CSV named .xlsx or an old .xls renamed (F_WRONG_FORMAT). Good files pay
+  nothing for this.
+- A table row with neither an indicator code nor a name (or only column numbers such as
+  `(2)`, `B`) is not an indicator row (the `(1) (2) (3)` row under the header, a signature
+  block): it is skipped.
+- A CSV is one ward and one period: a second ward code or period in it rejects the file
+  (F_MIXED_SUBMISSION, naming the line), rather than guessing which rows to keep.
+- A CSV that is not UTF-8 is read as Windows-1258 (what Excel's plain "Save as CSV" writes on a
+  Vietnamese Windows); UTF-16 with a BOM ("Unicode text") is read too; `,`, `;` or tab separated.
+- A JSON value that is not a finite number (`1e400`) is kept as text, so it is reported, not
+  summed; a JSON list holding one report is that report, several reports are F_MIXED_SUBMISSION.
+- Where each header field was found is kept (`*_cell`: "row:column"), so that a rejection for an
+  unknown ward or period points at the cell.
 """
 
 import csv
 import io
 import json
+import math
+import re
 import string
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import fastexcel
 
+from transforms.period_parser import parse_period
 from transforms.text import fold
 
 # Header block labels (folded) -> header field. A label matches when the folded cell text
 # equals it or starts with it ("Mã đơn vị (5 số):" -> "madonvi5so").
+# Labels of 5 characters or fewer must match exactly ("Đơn vị:" is the ward, "Đơn vị tính" is not).
 HEADER_LABELS = {
     "madonvi": "ward_code",
+    "masodonvi": "ward_code",
+    "madv": "ward_code",
+    "maphuong": "ward_code",  # also `Mã phường/xã`
+    "maxa": "ward_code",
     "donvibaocao": "ward_name",
     "tendonvi": "ward_name",
-    "phuongxa": "ward_name",
+    "donvi": "ward_name",
+    "tenphuong": "ward_name",  # also `Tên phường/xã`
+    "phuongxa": "ward_name",  # also `Phường/Xã/Thị trấn`
     "quanhuyen": "district_name",
     "quan": "district_name",
     "huyen": "district_name",
+    "thixa": "district_name",
     "kybaocao": "period_text",
-    "ngaylap": "report_date_text",
+    "ky": "period_text",
+    "thoigianbaocao": "period_text",
+    "baocaoky": "period_text",
+    "ngaylap": "report_date_text",  # also `Ngày lập báo cáo`
+    "ngaybaocao": "report_date_text",
+    "ngay": "report_date_text",
     "nguoilap": "author",
+    "nguoibaocao": "author",
+    "canbolap": "author",
 }
 # Table columns (folded header text) -> field; checked in order, first prefix match wins.
 TABLE_COLUMNS = (
@@ -56,6 +92,7 @@ class Submission:
     """One file as read: its header fields and its value cells (strings as found)."""
 
     file_format: str
+    # HEADER_FIELDS; `*_cell` fields say where the field was found, as "row:column"
     header: dict[str, str | None] = field(default_factory=dict)
     # (sheet, row, column, indicator_code, indicator_name, unit_text, value_text,
     #  value_number, note) per value cell
@@ -67,6 +104,7 @@ class Submission:
 def read_submission(path: Path) -> Submission:
     """Read any supported file; unsupported types come back with F_UNSUPPORTED_TYPE."""
     suffix = path.suffix.lower()
+    file_format = suffix.lstrip(".") or "other"
     try:
         if suffix in {".xlsx", ".xlsm"}:
             return read_excel_submission(path)
@@ -75,9 +113,64 @@ def read_submission(path: Path) -> Submission:
         if suffix == ".json":
             return read_json_submission(path)
     except Exception as exc:  # noqa: BLE001 - any reader failure is the file's problem
-        return Submission(suffix.lstrip(".") or "other", error_code="F_UNREADABLE",
-                          error_text=_short(exc))
+        return explain_unreadable(path, file_format, exc)
     return Submission("other", error_code="F_UNSUPPORTED_TYPE", error_text=suffix or path.name)
+
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, and every encrypted workbook
+ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")  # stream name inside an encrypted OOXML
+
+
+class WrongFormat(Exception):
+    """The bytes are another format than the extension says (found: what they really are)."""
+
+
+def explain_unreadable(path: Path, file_format: str, exc: Exception) -> Submission:
+    """Why a file failed to open, in the words an operator can act on (looked at only on
+    failure, so readable files pay nothing for it)."""
+    if isinstance(exc, WrongFormat):
+        return Submission(file_format, error_code="F_WRONG_FORMAT", error_text=str(exc))
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return Submission(file_format, error_code="F_UNREADABLE", error_text=_short(exc))
+    if not data.strip():
+        return Submission(file_format, error_code="F_EMPTY_FILE", error_text="0 byte")
+    if data.startswith(OLE2_MAGIC) and ENCRYPTED_MARK in data:
+        return Submission(file_format, error_code="F_PASSWORD_PROTECTED")
+    kind = content_kind(data)
+    if kind and kind != {"xlsm": "xlsx"}.get(file_format, file_format):
+        return Submission(file_format, error_code="F_WRONG_FORMAT",
+                          error_text=f".{file_format} ≠ {CONTENT_NAMES[kind]}")
+    return Submission(file_format, error_code="F_UNREADABLE", error_text=_short(exc))
+
+
+CONTENT_NAMES = {"xlsx": "Excel (.xlsx)", "xls": "Excel 97-2003 (.xls)", "docx": "Word (.docx)",
+                 "zip": "ZIP", "pdf": "PDF", "html": "HTML", "json": "JSON", "csv": "CSV/text"}
+
+
+def content_kind(data: bytes) -> str | None:
+    """What the first bytes say a file is (`xlsx`, `xls`, `pdf`, `csv`...), or None."""
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except (zipfile.BadZipFile, ValueError):
+            return None  # a damaged archive: unreadable, whatever it was meant to be
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        return "docx" if "word/document.xml" in names else "zip"
+    if data.startswith(OLE2_MAGIC):
+        return "xls"
+    if data.startswith(b"%PDF"):
+        return "pdf"
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head[:1] == b"<":
+        return "html"
+    if head[:1] in (b"{", b"["):
+        return "json"
+    if b"\x00" not in head:
+        return "csv"
+    return None
 
 
 # --- Excel ---------------------------------------------------------------------------------
@@ -107,6 +200,7 @@ def read_excel_submission(path: Path) -> Submission:
             continue
         header_row, column_map = table
         submission = Submission("xlsx", header=_read_header_block(rows[:header_row]))
+        submission.header["sheet_name"] = sheet_name
         numeric_rows = _numeric_cells(reader, index, column_map.get("value"))
         _read_table(submission, sheet_name, rows, header_row, column_map, numeric_rows)
         return submission
@@ -133,9 +227,12 @@ def _find_table_header(rows: list[tuple]) -> tuple[int, dict[str, int]] | None:
 
 def _read_header_block(rows: list[tuple]) -> dict[str, str | None]:
     """Labelled cells above the table: the value is the next non-empty cell to the right,
-    or the text after ':' in the label cell itself ("Kỳ báo cáo: Quý III/2021")."""
+    or the text after ':' in the label cell itself ("Kỳ báo cáo: Quý III/2021").
+
+    Each field found also gets `<field>_cell`, where its value is ("7:C").
+    """
     header: dict[str, str | None] = {}
-    for row in rows:
+    for row_index, row in enumerate(rows):
         for column_index, cell in enumerate(row):
             if cell is None:
                 continue
@@ -143,11 +240,16 @@ def _read_header_block(rows: list[tuple]) -> dict[str, str | None]:
             name = _header_field(fold(label))
             if name is None or header.get(name):
                 continue
-            value = inline_value.strip() or next(
-                (str(v).strip() for v in row[column_index + 1:] if v is not None and str(v).strip()),
-                None,
-            )
-            header[name] = value
+            value, value_column = inline_value.strip(), column_index
+            if not value:
+                value_column, value = next(
+                    ((i, str(v).strip()) for i, v in enumerate(row[column_index + 1:],
+                                                              start=column_index + 1)
+                     if v is not None and str(v).strip()),
+                    (column_index, ""),
+                )
+            header[name] = value or None
+            header[CELL_OF[name]] = f"{row_index + 1}:{excel_column_letter(value_column)}"
             break  # one label per row
     return header
 
@@ -195,18 +297,36 @@ def _read_table(submission: Submission, sheet_name: str, rows: list[tuple], head
         value_text = cell(row, "value")
         if value_text is None:
             continue  # blank = not reported
-        value_number = float(value_text) if row_index in numeric_rows else None
+        code, name = cell(row, "indicator_code"), cell(row, "indicator_name")
+        if _not_an_indicator(code) and _not_an_indicator(name):
+            continue  # the `(1) (2) (3)` row under the header, a signature block
+        value_number = _as_number(value_text) if row_index in numeric_rows else None
         submission.cells.append((
             sheet_name,
             row_index + 1,  # Excel rows are 1-based
             value_letter,
-            cell(row, "indicator_code"),
-            cell(row, "indicator_name"),
+            code,
+            name,
             cell(row, "unit_text"),
             value_text,
             value_number,
             cell(row, "note"),
         ))
+
+
+COLUMN_MARKER = re.compile(r"^\(?[0-9A-Za-z]{1,2}\)?$")  # `(3)`, `3`, `C`: a column's number
+
+
+def _not_an_indicator(text: str | None) -> bool:
+    return text is None or (len(text) <= 4 and COLUMN_MARKER.match(text) is not None)
+
+
+def _as_number(text: str) -> float | None:
+    """A numeric cell's text as a float; a boolean cell (`true`) is not a number."""
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 # --- CSV -----------------------------------------------------------------------------------
@@ -224,10 +344,12 @@ CSV_REQUIRED = ("ma_don_vi", "ky_bao_cao", "ma_chi_tieu", "gia_tri")
 
 
 def read_csv_submission(path: Path) -> Submission:
-    """Long format, UTF-8 with or without BOM, ',' or ';' separated."""
-    text = path.read_bytes().decode("utf-8-sig")
+    """Long format, UTF-8 with or without BOM (else Windows-1258 or UTF-16), `,`/`;`/tab."""
+    text = decode_text(path.read_bytes(), "csv")
+    if not text.strip():
+        return Submission("csv", error_code="F_EMPTY_FILE", error_text="0 byte")
     first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    delimiter = max((",", ";", "\t"), key=first_line.count)  # a tie keeps ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     raw_header = next(reader, [])
     header = [CSV_COLUMNS.get(fold(name), name.strip()) for name in raw_header]
@@ -236,35 +358,89 @@ def read_csv_submission(path: Path) -> Submission:
         return Submission("csv", error_code="F_MISSING_COLUMNS", error_text=", ".join(missing))
     position = {name: header.index(name) for name in header}
     submission = Submission("csv")
+    seen: dict[str, tuple[str, str]] = {}  # csv column -> (comparison key, text) of line 2..
 
     def get(record: list[str], name: str) -> str | None:
         index = position.get(name)
         value = record[index].strip() if index is not None and index < len(record) else ""
         return value or None
 
+    data_lines = 0
     for line_number, record in enumerate(reader, start=2):
         if not any(field.strip() for field in record):
             continue
-        for name, key in (("ma_don_vi", "ward_code"), ("ky_bao_cao", "period_text"),
-                          ("ngay_lap", "report_date_text")):
-            submission.header.setdefault(key, get(record, name))
+        data_lines += 1
+        for name, key in CSV_HEADER_COLUMNS:
+            text = get(record, name)
+            if text is None:
+                continue
+            if submission.header.get(key) is None:
+                submission.header[key] = text
+                submission.header[CELL_OF[key]] = f"{line_number}:{name}"
+            if name in CSV_ONE_PER_FILE:
+                first = seen.setdefault(name, (_same_key(name, text), text))
+                if first[0] != _same_key(name, text):
+                    submission.error_code = "F_MIXED_SUBMISSION"
+                    submission.error_text = f"{name}: {first[1]} / {text}"
+                    submission.header["error_cell"] = f"{line_number}:{name}"
+                    submission.cells.clear()
+                    return submission
         value_text = get(record, "gia_tri")
         if value_text is None:
             continue
         submission.cells.append(("", line_number, "gia_tri", get(record, "ma_chi_tieu"), None,
                                  get(record, "don_vi_tinh"), value_text, None,
                                  get(record, "ghi_chu")))
+    if not data_lines:
+        return Submission("csv", error_code="F_NO_VALUES")  # a header line and nothing else
     return submission
+
+
+CSV_HEADER_COLUMNS = (("ma_don_vi", "ward_code"), ("ky_bao_cao", "period_text"),
+                      ("ngay_lap", "report_date_text"))
+CSV_ONE_PER_FILE = ("ma_don_vi", "ky_bao_cao")
+
+
+def _same_key(column: str, text: str) -> str:
+    """What must agree on every line: the ward code (`115` = `00115`) and the period
+    (`Quý III/2021` = `2021-Q3`)."""
+    if column == "ky_bao_cao":
+        return parse_period(text) or fold(text)
+    code = text.removesuffix(".0")
+    return code.zfill(5) if code.isdigit() else fold(code)
+
+
+def decode_text(data: bytes, file_format: str) -> str:
+    """Text of a CSV/JSON file; WrongFormat when the bytes are a workbook, PDF..."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    kind = content_kind(data)
+    if data.startswith(b"PK\x03\x04"):
+        kind = kind or "zip"
+    if kind in ("xlsx", "xls", "docx", "zip", "pdf"):
+        raise WrongFormat(f".{file_format} ≠ {CONTENT_NAMES[kind]}")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1258", errors="replace")
 
 
 # --- JSON ----------------------------------------------------------------------------------
 
 def read_json_submission(path: Path) -> Submission:
     """`{"ma_don_vi", "ky_bao_cao", "ngay_lap", "chi_tieu": {code: value}}`."""
+    text = decode_text(path.read_bytes(), "json")
+    if not text.strip():
+        return Submission("json", error_code="F_EMPTY_FILE", error_text="0 byte")
     try:
-        document = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
         return Submission("json", error_code="F_BAD_JSON", error_text=_short(exc))
+    if isinstance(document, list) and len(document) == 1:
+        document = document[0]
+    if isinstance(document, list) and len(document) > 1:
+        return Submission("json", error_code="F_MIXED_SUBMISSION",
+                          error_text=f"{len(document)} × chi_tieu")
     if not isinstance(document, dict) or not isinstance(document.get("chi_tieu"), dict):
         return Submission("json", error_code="F_BAD_JSON", error_text="chi_tieu")
     submission = Submission("json", header={
@@ -275,10 +451,15 @@ def read_json_submission(path: Path) -> Submission:
         "report_date_text": _text(document.get("ngay_lap")),
         "author": _text(document.get("nguoi_lap")),
     })
+    for key, name in (("ward_code", "ma_don_vi"), ("ward_name", "ten_don_vi"),
+                      ("period_text", "ky_bao_cao"), ("report_date_text", "ngay_lap")):
+        if submission.header[key] is not None:
+            submission.header[CELL_OF[key]] = f":{name}"
     for code, value in document["chi_tieu"].items():
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
-        is_number = isinstance(value, int | float) and not isinstance(value, bool)
+        is_number = (isinstance(value, int | float) and not isinstance(value, bool)
+                     and math.isfinite(value))
         submission.cells.append(("", None, f"chi_tieu.{code}", str(code), None, None,
                                  str(value), float(value) if is_number else None, None))
     return submission
@@ -300,7 +481,12 @@ def _short(exc: Exception) -> str:
 # --- batches -------------------------------------------------------------------------------
 
 HEADER_FIELDS = ("ward_code", "ward_name", "district_name", "period_text", "report_date_text",
-                 "author")
+                 "author", "sheet_name", "ward_code_cell", "ward_name_cell", "period_cell",
+                 "report_date_cell", "error_cell")
+# header field -> the field saying where it was found ("row:column")
+CELL_OF = {"ward_code": "ward_code_cell", "ward_name": "ward_name_cell",
+           "district_name": "district_name_cell", "period_text": "period_cell",
+           "report_date_text": "report_date_cell", "author": "author_cell"}
 CELL_FIELDS = ("sheet", "row", "column", "indicator_code", "indicator_name", "unit_text",
                "value_text", "value_number", "note")
 

@@ -163,3 +163,97 @@ def test_read_json_submission_invalid(tmp_path):
 @pytest.mark.parametrize("index,letter", [(0, "A"), (4, "E"), (25, "Z"), (26, "AA"), (701, "ZZ")])
 def test_excel_column_letter(index, letter):
     assert excel_column_letter(index) == letter
+
+
+@pytest.mark.parametrize("label,field", [
+    ("Tên đơn vị", "ward_name"), ("Phường/Xã", "ward_name"), ("Đơn vị:", "ward_name"),
+    ("Tên phường/xã:", "ward_name"), ("Mã phường", "ward_code"), ("Mã số đơn vị", "ward_code"),
+    ("Thị xã", "district_name"), ("Thời gian báo cáo", "period_text"), ("Kỳ", "period_text"),
+    ("Ngày báo cáo", "report_date_text"), ("Ngày lập báo cáo:", "report_date_text"),
+    ("Người báo cáo", "author"),
+])
+def test_read_excel_submission_more_label_variants(tmp_path, label, field):
+    path = write_xlsx(tmp_path / "a.xlsx", [(0, [label, "X"]), (2, TABLE),
+                                            (3, [1, "giam_sat_cuoc", "x", "cuộc", 3])])
+    assert read_submission(path).header[field] == "X"
+
+
+@pytest.mark.parametrize("label", ["Đơn vị tính: đồng", "Thời gian lập", "Ký tên"])
+def test_read_excel_submission_lookalike_labels_are_not_header_fields(tmp_path, label):
+    path = write_xlsx(tmp_path / "a.xlsx", [(0, [label, "X"]), (2, TABLE),
+                                            (3, [1, "giam_sat_cuoc", "x", "cuộc", 3])])
+    header = read_submission(path).header
+    assert "X" not in header.values()
+
+
+def test_read_excel_submission_records_where_header_fields_are(tmp_path):
+    path = write_xlsx(tmp_path / "a.xlsx", [(1, ["Mã đơn vị", None, None, "00001"]),
+                                            (2, ["Kỳ báo cáo: Quý III/2021"]), (4, TABLE),
+                                            (5, [1, "giam_sat_cuoc", "x", "cuộc", 3])])
+    header = read_submission(path).header
+    assert (header["sheet_name"], header["ward_code_cell"], header["period_cell"]) == (
+        "BC", "2:D", "3:A")
+
+
+def test_read_excel_submission_boolean_value_cell_is_text(tmp_path):
+    path = tmp_path / "a.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet("BC")
+    sheet.write_row(0, 0, TABLE)
+    sheet.write_row(1, 0, [1, "giam_sat_cuoc", "x", "cuộc"])
+    sheet.write_boolean(1, 4, True)
+    workbook.close()
+    submission = read_submission(path)
+    assert submission.error_code is None
+    assert [(c[6], c[7]) for c in submission.cells] == [("true", None)]
+
+
+def test_read_excel_submission_skips_rows_without_an_indicator(tmp_path):
+    path = write_xlsx(tmp_path / "a.xlsx", [
+        (0, TABLE), (1, ["(1)", "(2)", "(3)", "(4)", "(5)", "(6)"]),
+        (2, [1, "giam_sat_cuoc", "x", "cuộc", 3]),
+        (4, [None, None, None, None, "TM. BAN THƯỜNG TRỰC"]),
+    ])
+    assert [c[1] for c in read_submission(path).cells] == [3]
+
+
+@pytest.mark.parametrize("data,code,text", [
+    (b"", "F_EMPTY_FILE", "0 byte"),
+    (b"ma_don_vi;gia_tri\n1;2\n", "F_WRONG_FORMAT", ".xlsx ≠ CSV/text"),
+    (b"%PDF-1.4 ...", "F_WRONG_FORMAT", ".xlsx ≠ PDF"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "EncryptionInfo".encode("utf-16-le"),
+     "F_PASSWORD_PROTECTED", None),
+    (b"PK\x03\x04 damaged", "F_UNREADABLE", None),
+])
+def test_read_submission_explains_why_an_xlsx_does_not_open(tmp_path, data, code, text):
+    path = tmp_path / "a.xlsx"
+    path.write_bytes(data)
+    submission = read_submission(path)
+    assert submission.error_code == code
+    if text:
+        assert submission.error_text == text
+
+
+def test_read_csv_submission_header_fields_from_any_line(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text("ma_don_vi,ky_bao_cao,ngay_lap,ma_chi_tieu,gia_tri\n"
+                    "00001,2021-Q3,,giam_sat_cuoc,3\n00001,2021-Q3,05/10/2021,doi_thoai_cuoc,1\n"
+                    "115,Quý III/2021,,gao_ho_tro,2\n", encoding="utf-8")
+    submission = read_submission(path)
+    assert submission.error_code == "F_MIXED_SUBMISSION"  # 00115 is another ward
+    path.write_text("ma_don_vi,ky_bao_cao,ngay_lap,ma_chi_tieu,gia_tri\n"
+                    "1,2021-Q3,,giam_sat_cuoc,3\n00001,Quý III/2021,05/10/2021,doi_thoai_cuoc,1\n",
+                    encoding="utf-8")
+    submission = read_submission(path)
+    assert submission.error_code is None
+    assert (submission.header["report_date_text"], submission.header["report_date_cell"]) == (
+        "05/10/2021", "3:ngay_lap")
+
+
+def test_read_json_submission_non_finite_numbers_stay_text(tmp_path):
+    path = tmp_path / "a.json"
+    path.write_text('{"ma_don_vi": "00001", "ky_bao_cao": "2021-Q3", '
+                    '"chi_tieu": {"a": 1e400, "b": NaN, "c": true}}', encoding="utf-8")
+    cells = read_submission(path).cells
+    assert [(c[3], c[6], c[7]) for c in cells] == [("a", "inf", None), ("b", "nan", None),
+                                                   ("c", "True", None)]
