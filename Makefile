@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test test-quick lint bench clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -21,11 +21,22 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest -q
 
+# Without the end-to-end operations tests (real Prefect server, subprocess runs, kill -9).
+test-quick: $(STAMP)
+	$(BIN)/pytest -q -m "not slow"
+
 lint: $(STAMP)
 	$(BIN)/ruff check flows transforms warehouse tests
 
-bench: $(STAMP)
-	$(BIN)/python -m bench.run
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	@touch $(BENCH_STAMP)
+
+# national inbox (10,035 wards x 1 quarter), cached in bench/out/; SIZES="1000 3000 all allx4"
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench.run $(if $(SIZES),--sizes $(SIZES),)
 
 clean:
 	rm -rf data/demo bench/out .pytest_cache

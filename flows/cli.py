@@ -3,10 +3,17 @@ for an expected problem (bad file, busy writer, missing folder)."""
 
 import os
 import sys
+import traceback
 from pathlib import Path
+from typing import Annotated
 
-import typer
-from rich.console import Console
+# The operator reads the CLI's own words; Prefect's console tracebacks stay out of the way
+# (they still reach the Prefect server's logs). Set it to 0 to see them while debugging.
+os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
+
+import typer  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.markup import escape  # noqa: E402
 
 from flows import report
 
@@ -14,13 +21,17 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="mttq: tổng hợp báo cáo MTTQ phường/xã / MTTQ ward report roll-up.")
 console = Console()
 
-DataDir = typer.Option(None, "--data-dir", envvar="MTTQ_DATA_DIR",
-                       help="Holds inbox/, archive/, warehouse/, parquet/, reports/.")
+DataDir = Annotated[Path | None, typer.Option(
+    "--data-dir", envvar="MTTQ_DATA_DIR",
+    help="Holds inbox/, archive/, warehouse/, parquet/, reports/.")]
 
 
 @app.command()
-def demo(data_dir: Path = typer.Option(Path("data/demo"), "--data-dir", envvar="MTTQ_DATA_DIR"),
-         seed: int = typer.Option(2021, help="Seed of the sample generator.")) -> None:
+def demo(
+    data_dir: Annotated[Path, typer.Option("--data-dir", envvar="MTTQ_DATA_DIR")] = Path(
+        "data/demo"),
+    seed: Annotated[int, typer.Option(help="Seed of the sample generator.")] = 2021,
+) -> None:
     """Make a realistic sample inbox (Hà Nội, 2021-2022) and run the nightly flow on it."""
     from flows.demo import make_demo_inbox
 
@@ -32,48 +43,133 @@ def demo(data_dir: Path = typer.Option(Path("data/demo"), "--data-dir", envvar="
 
 
 @app.command()
-def run(inbox: Path = typer.Option(None, "--inbox", help="Folder of ward files."),
-        data_dir: Path = DataDir,
-        strict: bool = typer.Option(False, help="Reject a whole file on any bad value.")) -> None:
-    """Run the nightly flow once, here (no Prefect server needed)."""
+def run(
+    inbox: Annotated[Path | None, typer.Option("--inbox", help="Folder of ward files.")] = None,
+    data_dir: DataDir = None,
+    strict: Annotated[bool, typer.Option(help="Reject a whole file on any bad value.")] = False,
+) -> None:
+    """Run the nightly flow once, here (no Prefect server needed).
+
+    Exit 0 when the run completed (rejected files are reported, not fatal), 1 when it failed,
+    2 when another run holds the writer's lock.
+    """
     _run_nightly(data_dir=data_dir, inbox=inbox, strict=strict)
 
 
-def _run_nightly(data_dir: Path | None, inbox: Path | None, strict: bool) -> None:
-    from flows.lock import WriterBusy
-    from flows.nightly import nightly
+@app.command()
+def rerun(
+    run_id: Annotated[str | None, typer.Argument(help="The run to repeat (see `mttq status`).")
+                      ] = None,
+    last_failed: Annotated[bool, typer.Option(
+        "--last-failed", help="Repeat the latest failed or killed run.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Run a run's flow again with the same parameters (e.g. after fixing what failed)."""
+    from flows.run import RERUN_OF_ENV, RunNotFound, find_run
+    from flows.settings import load_settings
+
+    if bool(run_id) == last_failed:
+        console.print("Give a RUN_ID or --last-failed (one of them). / Hãy nêu mã lần chạy "
+                      "hoặc --last-failed.")
+        raise typer.Exit(1)
+    settings = load_settings(data_dir=data_dir)
+    try:
+        found, flow_name, parameters = find_run(settings, run_id, last_failed)
+    except RunNotFound as missing:
+        console.print(f"[red]{missing}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"Re-running {flow_name} run {found} / Chạy lại lần chạy {found} "
+                  f"with / với {parameters}")
+    os.environ[RERUN_OF_ENV] = found
+    try:
+        _run_flow(_flow_by_name(flow_name), parameters, data_dir)
+    finally:
+        os.environ.pop(RERUN_OF_ENV, None)
+
+
+@app.command()
+def backfill(
+    period_from: Annotated[str, typer.Option("--from", help="First quarter, e.g. 2021-Q1.")],
+    period_to: Annotated[str, typer.Option("--to", help="Last quarter, e.g. 2022-Q4.")],
+    data_dir: DataDir = None,
+    strict: Annotated[bool, typer.Option(help="Reject a whole file on any bad value.")] = False,
+) -> None:
+    """Read the range's archived files again with today's reference data and recompute.
+
+    Files of other periods and new inbox files are left for the nightly run.
+    """
+    from warehouse.state import periods_touching
 
     try:
-        with console.status("Running the nightly flow / Đang chạy tổng hợp..."):
-            result = nightly(inbox=_str(inbox), data_dir=_str(data_dir), strict=strict)
+        periods_touching(period_from, period_to)
+    except ValueError as wrong:
+        console.print(f"[red]{wrong}. Use quarters such as 2021-Q1 / Dùng kỳ dạng 2021-Q1.[/red]")
+        raise typer.Exit(1) from None
+    _run_flow(_flow_by_name("backfill"), {"period_from": period_from, "period_to": period_to,
+                                          "data_dir": _str(data_dir), "strict": strict},
+              data_dir)
+
+
+def _run_nightly(data_dir: Path | None, inbox: Path | None, strict: bool) -> None:
+    _run_flow(_flow_by_name("nightly"), {"inbox": _str(inbox), "data_dir": _str(data_dir),
+                                         "strict": strict}, data_dir)
+
+
+def _flow_by_name(name: str):
+    if name == "backfill":
+        from flows.backfill import backfill as flow_
+    else:
+        from flows.nightly import nightly as flow_
+    return flow_
+
+
+def _run_flow(flow_, parameters: dict, data_dir: Path | None) -> None:
+    """Run a flow here and say how it went; exit 1 when it failed, 2 when the writer is busy."""
+    from flows.lock import WriterBusy
+    from flows.run import describe_error
+
+    try:
+        with console.status(f"Running {flow_.name} / Đang chạy..."):
+            result = flow_(**parameters)
     except WriterBusy as busy:
         console.print(f"[red]Another run is writing: {busy}. Try again when it has finished.\n"
                       f"Một lần chạy khác đang ghi dữ liệu; hãy chạy lại sau.[/red]")
         raise typer.Exit(2) from None
-    except FileNotFoundError as missing:
-        console.print(f"[red]{missing}. Check --inbox / --data-dir.[/red]")
+    except Exception as failure:  # noqa: BLE001 - the operator gets words, not a traceback
+        hint = f" --data-dir {data_dir}" if data_dir else ""
+        console.print(f"[red]Run failed / Lần chạy thất bại: {describe_error(failure)}[/red]\n"
+                      f"Fix the cause, then `mttq rerun --last-failed{hint}`. "
+                      f"/ Sửa nguyên nhân rồi chạy lại bằng lệnh trên.")
         raise typer.Exit(1) from None
     report.print_run_summary(console, result, data_dir)
 
 
 @app.command()
-def template(ward: str = typer.Option(..., "--ward", help="5-digit ward code."),
-             period: str = typer.Option(..., "--period", help="e.g. 2021-Q3 or 'Quý III/2021'."),
-             output: Path = typer.Option(..., "-o", "--output", help="The .xlsx to write.")) -> None:
+def template(
+    ward: Annotated[str, typer.Option("--ward", help="5-digit ward code.")],
+    period: Annotated[str, typer.Option("--period", help="e.g. 2021-Q3 or 'Quý III/2021'.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The .xlsx to write.")],
+) -> None:
     """Write the blank report template for a ward and period."""
     from flows.template import make_template
 
     try:
         path = make_template(ward, period, output)
     except ValueError as problem:
-        console.print(f"[red]{problem}[/red]")
+        console.print(f"[red]{escape(str(problem))}[/red]")
         raise typer.Exit(1) from None
-    console.print(f"Template written / Đã tạo mẫu: {path}")
+    except OSError as problem:
+        console.print(f"[red]Cannot write / Không ghi được {escape(str(output))}: "
+                      f"{escape(problem.strerror or str(problem))}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"Template written / Đã tạo mẫu: {escape(str(path))}")
 
 
 @app.command()
-def validate(files: list[Path] = typer.Argument(..., help="Files to check."),
-             strict: bool = typer.Option(False, help="Treat any bad value as rejecting.")) -> None:
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Files or folders to check.")],
+    strict: Annotated[bool, typer.Option(help="Treat any bad value as rejecting.")] = False,
+) -> None:
     """Check files without loading them; exit 1 if any would be rejected."""
     from flows.checks import validate_files
 
@@ -83,7 +179,7 @@ def validate(files: list[Path] = typer.Argument(..., help="Files to check."),
 
 
 @app.command()
-def status(data_dir: Path = DataDir) -> None:
+def status(data_dir: DataDir = None) -> None:
     """Recent runs, files waiting, rejected files with reasons, latest completeness."""
     from flows.settings import load_settings
 
@@ -92,12 +188,16 @@ def status(data_dir: Path = DataDir) -> None:
 
 
 def _str(path: Path | None) -> str | None:
-    return None if path is None else str(path)
+    """An absolute path, so that `mttq rerun` finds the same folders from anywhere."""
+    return None if path is None else str(path.resolve())
 
 
 def main() -> None:
     try:
         app(prog_name="mttq")
+    except Exception:  # a bug, not an operator's problem: show it before stderr is silenced
+        traceback.print_exc()
+        raise SystemExit(1) from None
     finally:
         silence_shutdown_noise()
 

@@ -39,3 +39,29 @@ def _holder(owner_file: Path) -> str:
         return f"run {owner['run_id']} (pid {owner['pid']}, since {owner['since']})"
     except (OSError, ValueError, KeyError):
         return "another run"
+
+
+def lock_is_held(lock_file: Path) -> bool:
+    """True while a run holds the writer's lock (probes it without waiting)."""
+    if not lock_file.exists():
+        return False
+    lock = FileLock(str(lock_file))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return True
+    lock.release()
+    return False
+
+
+def lock_holder(lock_file: Path) -> str | None:
+    """Who holds the lock, in words; None when nobody does."""
+    return _holder(lock_file.with_suffix(".owner")) if lock_is_held(lock_file) else None
+
+
+def last_owner(lock_file: Path) -> dict | None:
+    """The owner record left behind: present with the lock free means that run was killed."""
+    try:
+        return json.loads(lock_file.with_suffix(".owner").read_text())
+    except (OSError, ValueError):
+        return None

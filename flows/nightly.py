@@ -10,11 +10,13 @@ from flows.tasks import (
     publish_outputs,
     read_files,
     scan_inbox,
+    task_runner_for,
     update_state,
 )
 
 
-@flow(name="nightly", log_prints=True)
+# The task runner comes from the settings (MTTQ_TASK_RUNNER): local processes or a Dask cluster.
+@flow(name="nightly", log_prints=True, task_runner=task_runner_for(load_settings()))
 def nightly(inbox: str | None = None, data_dir: str | None = None, strict: bool = False,
             force: bool = False) -> dict:
     """Discover -> read -> standardize/validate -> match wards -> roll up -> publish.

@@ -18,6 +18,10 @@ class Settings:
     strict: bool = False  # reject a whole file on any bad value
     workers: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
     lock_timeout_s: float = 30.0
+    # Where reading batches run: "local" (processes on this machine) or "dask" (prefect-dask's
+    # DaskTaskRunner: the cluster at `dask_address`, or a local cluster of `workers` when empty).
+    task_runner: str = "local"
+    dask_address: str = ""
 
     @property
     def inbox_dir(self) -> Path:
@@ -73,6 +77,8 @@ def load_settings(**overrides: object) -> Settings:
         strict=_env_bool("MTTQ_STRICT", False),
         workers=int(env.get("MTTQ_WORKERS", max(1, os.cpu_count() or 1))),
         lock_timeout_s=float(env.get("MTTQ_LOCK_TIMEOUT", 30)),
+        task_runner=(env.get("MTTQ_TASK_RUNNER") or "local").strip().lower(),
+        dask_address=env.get("MTTQ_DASK_ADDRESS", "").strip(),
     )
     overrides = {k: Path(v) if k in {"data_dir", "inbox"} and v is not None else v
                  for k, v in overrides.items()}

@@ -6,13 +6,20 @@ retried.
 """
 
 import hashlib
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 import polars as pl
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
+from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from flows.settings import Settings
 from transforms.ingest import Ingested, ingest
@@ -28,13 +35,19 @@ from transforms.schema import Reference
 from warehouse import db, inbox, readers, reference, state
 from warehouse.publish import PARQUET_TABLES, publish_duckdb, write_parquet
 
-BATCH_SIZE = 250  # files per worker batch: large enough to amortise process hand-off
+BATCH_SIZE = 250  # files per batch at most: amortises process hand-off, keeps workers balanced
+
+
+# Not transient: retrying cannot make a missing folder appear or a permission be granted.
+PERMANENT_OS_ERRORS = (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError)
 
 
 def retry_on_os_error(task, task_run, state_) -> bool:
-    """Retry only transient IO failures (disk, network share), never data errors."""
+    """Retry only transient IO failures (disk full, network share hiccup), never data errors."""
     try:
         state_.result()
+    except PERMANENT_OS_ERRORS:
+        return False
     except OSError:
         return True
     except Exception:  # noqa: BLE001
@@ -94,21 +107,115 @@ def scan_inbox(settings: Settings) -> InboxScan:
     for row in new_files.filter(pl.col("duplicate_of").is_null()).iter_rows(named=True):
         archived = inbox.archive_file(settings.archive_dir, by_path[row["original_path"]])
         to_read.append((row["file_hash"], str(archived)))
+        db.pause_point("ingest")
     logger.info("Inbox: %d files, %d new (%d to read)", len(found), new_files.height,
                 len(to_read))
     return InboxScan(len(found), new_files, to_read)
 
 
-@io_step
 def read_files(items: list[tuple[str, str]], workers: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Read new files in batches on all cores (one task, many files: never a task per file)."""
-    batches = [items[i:i + BATCH_SIZE] for i in range(0, len(items), BATCH_SIZE)]
+    """Read new files in batches: one task per batch at most, never a task per file.
+
+    With the default task runner the batches run in one task on `workers` local processes; when
+    the flow runs on a distributed task runner (MTTQ_TASK_RUNNER=dask: prefect-dask's
+    DaskTaskRunner) each batch is a task submitted to the cluster. A plain function, not a
+    task: it hands the file list to its tasks `quote`d, so Prefect does not walk every
+    (hash, path) tuple twice per task (~0.1 ms per file, seconds at national scale).
+    """
+    runner = _distributed_task_runner()
+    if runner is None:
+        return read_files_locally(quote(items), workers)
+    size = batch_size(len(items), 2 * max(workers, 1))
+    with _api_url_for_workers():
+        futures = [read_batch.submit(items[i:i + size])
+                   for i in range(0, len(items), size)]
+    return concat_frames([future.result() for future in futures])
+
+
+@contextmanager
+def _api_url_for_workers() -> Iterator[None]:
+    """Remote task runs report to the flow's Prefect API: give them its address.
+
+    A temporary server's address lives only in the flow's client, not in the settings that
+    travel with each submitted task; without it every Dask worker would start a server of its
+    own. (A real cluster needs a real server: PREFECT_API_URL, see README.)
+    """
+    context = FlowRunContext.get()
+    if PREFECT_API_URL.value() or context is None:
+        yield
+        return
+    with temporary_settings(updates={PREFECT_API_URL: str(context.client.api_url)}):
+        yield
+
+
+def task_runner_for(settings: Settings) -> TaskRunner:
+    """The task runner the settings choose: configuration, not code (MTTQ_TASK_RUNNER).
+
+    "local" (default): Prefect's thread pool; reading fans out to local processes itself.
+    "dask": prefect-dask's DaskTaskRunner, reading batches run on the Dask cluster at
+    MTTQ_DASK_ADDRESS (tcp://scheduler:8786), or on a local cluster of `workers` processes.
+    """
+    if settings.task_runner in ("", "local"):
+        return ThreadPoolTaskRunner()
+    if settings.task_runner != "dask":
+        raise ValueError(f"MTTQ_TASK_RUNNER must be 'local' or 'dask', not "
+                         f"{settings.task_runner!r}")
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError as missing:
+        raise RuntimeError("MTTQ_TASK_RUNNER=dask needs prefect-dask: "
+                           "pip install -e '.[bench]'") from missing
+    if settings.dask_address:
+        return DaskTaskRunner(address=settings.dask_address)
+    return DaskTaskRunner(cluster_kwargs={"n_workers": settings.workers,
+                                          "threads_per_worker": 1, "processes": True,
+                                          "dashboard_address": None})
+
+
+def batch_size(files: int, parts: int) -> int:
+    """BATCH_SIZE, smaller when there are few files so that every worker gets some."""
+    return max(1, min(BATCH_SIZE, -(-files // max(parts, 1))))
+
+
+def _distributed_task_runner() -> TaskRunner | None:
+    """The flow run's task runner when it is not the default local thread pool."""
+    context = FlowRunContext.get()
+    runner = context.task_runner if context else None
+    return None if runner is None or isinstance(runner, ThreadPoolTaskRunner) else runner
+
+
+@io_step(name="read_files")
+def read_files_locally(items: list[tuple[str, str]], workers: int
+                       ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Read on `workers` local processes, batch by batch.
+
+    The pool forks: its workers run only the readers (fastexcel, no Polars, whose thread pool
+    does not survive a fork); frames are built here as the batches come back.
+    """
+    size = batch_size(len(items), 4 * max(workers, 1))
+    batches = [items[i:i + size] for i in range(0, len(items), size)]
     if workers > 1 and len(batches) > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(readers.read_batch, batches))
+            frames = [frames_from_batches([result])
+                      for result in pool.map(readers.read_batch, batches)]
     else:
-        results = [readers.read_batch(batch) for batch in batches]
-    return frames_from_batches(results)
+        frames = [frames_from_batches([readers.read_batch(batch)]) for batch in batches]
+    return concat_frames(frames)
+
+
+@io_step
+def read_batch(items: list[tuple[str, str]]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One batch of files as (files, cells) frames, on whichever worker the runner picks."""
+    return frames_from_batches([readers.read_batch(items)])
+
+
+def concat_frames(frames: list[tuple[pl.DataFrame, pl.DataFrame]]
+                  ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(files, cells) of many batches as one pair, in batch order."""
+    if not frames:
+        return frames_from_batches([])
+    return (pl.concat([files for files, _ in frames], rechunk=True),
+            pl.concat([cells for _, cells in frames], rechunk=True))
 
 
 def frames_from_batches(results: list[tuple[dict, dict]]) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -201,14 +308,14 @@ def ledger_counts(ledger: pl.DataFrame, scan: InboxScan, new_rows: pl.DataFrame)
 
 @io_step
 def publish_outputs(settings: Settings, run_id: str, counts: dict) -> dict:
-    """Swap in the analysts' DuckDB file and refresh the Parquet partitions that changed.
+    """Refresh the Parquet partitions that changed, then swap in the analysts' DuckDB file.
 
-    The run is marked completed in the copy being published (a failure afterwards marks it
-    failed again in the state database), so analysts never see their snapshot's run `running`.
+    The run is marked completed in the file being published, and in the state database only
+    once that file is in place: a run killed before the swap stays `running` there, and the
+    next run records it as interrupted and completes the publishing.
     """
     logger = get_run_logger()
     with db.connect(settings.state_db) as con:
-        state.finish_run(con, run_id, "completed", counts)
         version = state.data_version(con)
         parquet_marker = settings.parquet_dir / "_data_version"
         if not parquet_marker.exists() or parquet_marker.read_text() != str(version):
@@ -218,10 +325,66 @@ def publish_outputs(settings: Settings, run_id: str, counts: dict) -> dict:
             temporary.write_text(str(version))
             temporary.replace(parquet_marker)
         db.set_meta(con, "published_at", datetime.now().isoformat(timespec="seconds"))
-        publish_duckdb(con, settings.published_db)
+        ended_at = datetime.now()
+        publish_duckdb(con, settings.published_db,
+                       completed_run={"run_id": run_id, "counts": counts, "ended_at": ended_at})
+        state.finish_run(con, run_id, "completed", counts, ended_at=ended_at)
         periods = sorted((row[0] for row in con.execute(
             "select distinct period from mart.city_summary").fetchall()), key=period_sort_key)
     logger.info("Published %s (data version %d) and %s", settings.published_db, version,
                 settings.parquet_dir)
     return {"data_version": version, "periods": periods,
             "duckdb": str(settings.published_db), "parquet": str(settings.parquet_dir)}
+
+
+# --- backfill ------------------------------------------------------------------------------
+
+@step
+def select_archived_files(settings: Settings, period_from: str, period_to: str) -> InboxScan:
+    """The archived files whose period touches the range: what a backfill reads again."""
+    periods = state.periods_touching(period_from, period_to)
+    with db.connect(settings.state_db) as con:
+        chosen = state.archived_files(con, periods)
+    to_read = []
+    for file_hash, original_path in chosen.iter_rows():
+        archived = inbox.archive_path(settings.archive_dir, file_hash, Path(original_path).suffix)
+        if not archived.is_file():
+            raise FileNotFoundError(f"archived copy missing for {original_path}: {archived} "
+                                    "/ thiếu bản lưu trữ")
+        to_read.append((file_hash, str(archived)))
+    get_run_logger().info("Backfill %s..%s: %d archived files to read again", period_from,
+                          period_to, len(to_read))
+    return InboxScan(files_seen=len(to_read), new_files=chosen, to_read=to_read)
+
+
+@step
+def restate_files(settings: Settings, chosen: InboxScan, ingested: Ingested,
+                  reference_data: Reference, run_id: str) -> dict:
+    """Replace the re-read files' ledger decisions, values and findings and recompute the
+    outputs, in one transaction: nothing is counted twice, and twice is the same as once."""
+    with db.connect(settings.state_db) as con:
+        before = state.ledger(con)
+        ledger = resolve_supersession(state.restate_ledger(before, ingested.files))
+        hashes = chosen.new_files["file_hash"].to_list()
+        kept = state.ingest_findings(con).filter(
+            ~pl.col("file_hash").is_in(hashes) | (pl.col("finding_code") == "I_DUPLICATE"))
+        values = pl.concat([state.clean_values(con).filter(~pl.col("file_hash").is_in(hashes)),
+                            ingested.values], how="vertical_relaxed")
+        findings = pl.concat([kept, ingested.findings], how="vertical_relaxed")
+        outputs = build_outputs(ledger, values, findings, reference_data)
+        state.commit_run(
+            con,
+            new_files=ledger.filter(pl.col("file_hash").is_in(hashes)),
+            new_values=ingested.values,
+            new_findings=ingested.findings,
+            statuses=ledger.select("file_hash", "original_path", "status", "superseded_by"),
+            outputs=outputs,
+            reference=reference_data,
+            reread_hashes=hashes,
+        )
+        db.set_meta(con, "reference_fingerprint", reference_fingerprint(reference_data))
+    changed = ledger.join(before, on=["file_hash", "original_path"], suffix="_before").filter(
+        pl.col("status") != pl.col("status_before"))
+    return {**ledger_counts(ledger, chosen, ledger.filter(pl.col("file_hash").is_in(hashes))
+                            .filter(pl.col("ingest_status") != "duplicate")),
+            "files_new": 0, "files_changed": changed.height}

@@ -5,6 +5,10 @@ database (ledger, parsed values, run history, the latest outputs), and `mttq.duc
 analysts' copy that `warehouse/publish.py` replaces whole and atomically on each run.
 """
 
+import functools
+import hashlib
+import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +32,28 @@ def apply_schema(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> 
         con.execute(path.read_text(encoding="utf-8"))
 
 
+@functools.cache
+def schema_fingerprint() -> str:
+    """A hash of the DDL files: a database stamped with it already has this schema."""
+    digest = hashlib.sha256()
+    for path in schema_files():
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Apply the schema unless this database already carries it (a run opens the state several
+    times; re-running every DDL and COMMENT each time costs more than the work itself)."""
+    try:
+        stamp = con.execute("select value from ops.meta where key = 'schema'").fetchall()
+    except duckdb.CatalogException:
+        stamp = []
+    if stamp and stamp[0][0] == schema_fingerprint():
+        return
+    apply_schema(con)
+    set_meta(con, "schema", schema_fingerprint())
+
+
 @contextmanager
 def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to a DuckDB file with the schema applied (when writable)."""
@@ -36,7 +62,7 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
     con = duckdb.connect(str(path), read_only=read_only)
     try:
         if not read_only:
-            apply_schema(con)
+            ensure_schema(con)
         yield con
     finally:
         con.close()
@@ -86,3 +112,19 @@ def get_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
 
 def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
     con.execute("insert or replace into ops.meta values (?, ?)", [key, value])
+
+
+PAUSE_ENV = "MTTQ_TEST_PAUSE_AT"
+
+
+def pause_point(step: str) -> None:
+    """Crash-test hook: when `MTTQ_TEST_PAUSE_AT=<step>`, announce it on stderr and sleep.
+
+    The crash tests (tests/flows/test_crash_safety.py) set it so that their SIGKILL lands at a
+    known step: `ingest` (archiving inbox files), `load` (inside the state transaction),
+    `parquet` (between two Parquet partitions), `publish` (the new DuckDB file built, not yet
+    swapped in). Unset, it does nothing.
+    """
+    if os.environ.get(PAUSE_ENV) == step:
+        os.write(2, f"MTTQ_PAUSED_AT {step}\n".encode())
+        time.sleep(float(os.environ.get("MTTQ_TEST_PAUSE_SECONDS", 600)))

@@ -32,14 +32,17 @@ def discover(inbox: Path) -> list[InboxFile]:
     """
     found = []
     for root, _dirs, names in os.walk(inbox):
+        folder = Path(root)
+        relative_folder = Path(os.path.relpath(root, inbox)).as_posix()  # once per folder
+        prefix = "" if relative_folder == "." else relative_folder + "/"
         for name in names:
             if name in IGNORED_NAMES or name.startswith("~$") or name.startswith("."):
                 continue
-            path = Path(root) / name
-            stat = path.stat()
+            path = folder / name
+            stat = os.stat(path)
             found.append(InboxFile(
                 path=path,
-                relative_path=path.relative_to(inbox).as_posix(),
+                relative_path=prefix + name,
                 size_bytes=stat.st_size,
                 received_at=datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0),
             ))
@@ -65,10 +68,27 @@ def archive_file(archive: Path, file: InboxFile) -> Path:
     """Copy into the content-addressed archive (write to a temporary name, then rename, so a
     killed run never leaves a half-written archive file under its final name)."""
     target = archive_path(archive, file.file_hash, file.path.suffix)
-    if target.exists():
+    if os.path.exists(target):
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(target.name + f".tmp{os.getpid()}")
-    shutil.copyfile(file.path, temporary)
+    folder = str(target.parent)
+    if folder not in _made_folders:  # one mkdir per folder and process, not one per file
+        os.makedirs(folder, exist_ok=True)
+        _made_folders.add(folder)
+    temporary = f"{target}.tmp{os.getpid()}"
+    try:
+        _copy(file.path, temporary)
+    except FileNotFoundError:
+        _made_folders.discard(folder)  # the archive was moved or cleaned meanwhile: retry once
+        os.makedirs(folder, exist_ok=True)
+        _copy(file.path, temporary)
     os.replace(temporary, target)
     return target
+
+
+_made_folders: set[str] = set()
+
+
+def _copy(source: Path, target: str) -> None:
+    """shutil.copyfile without its same-file checks (the target is a fresh temporary name)."""
+    with open(source, "rb") as reader, open(target, "wb") as writer:
+        shutil.copyfileobj(reader, writer, 1 << 20)

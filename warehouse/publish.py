@@ -7,7 +7,11 @@ see the new file whole. The file is written in an older storage format so that P
 `duckdb-cli` 1.5.x and DBeaver open it.
 
 Parquet: `parquet/<table>/period=<id>/part-0.parquet`, each partition written to a temporary
-name and renamed over the old one, so no reader ever sees half a partition.
+name and renamed over the old one, so a reader that opens a partition sees it whole, old or new.
+Polars' path-based `read_parquet` opens a file more than once and can trip over a partition
+replaced between two opens; during a run read Parquet through DuckDB, pyarrow, or an open file
+handle (`pl.read_parquet(open(path, "rb"))`). Across partitions, a reader may mix two runs'
+partitions while a run is writing; the DuckDB file is the consistent snapshot.
 """
 
 import os
@@ -16,7 +20,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from warehouse.db import apply_schema
+from warehouse.db import apply_schema, pause_point
+from warehouse.state import finish_run
 
 # Oldest storage format the analysts' tools must open (duckdb-cli 1.5.x reads 64..68).
 STORAGE_VERSION = "v1.4.0"
@@ -47,8 +52,15 @@ PARQUET_TABLES = (
 UNKNOWN_PERIOD = "unknown"
 
 
-def publish_duckdb(state: duckdb.DuckDBPyConnection, target: Path) -> Path:
-    """Copy the published tables from the open state database into a new file at `target`."""
+def publish_duckdb(state: duckdb.DuckDBPyConnection, target: Path,
+                   completed_run: dict | None = None) -> Path:
+    """Copy the published tables from the open state database into a new file at `target`.
+
+    Args:
+        completed_run: `run_id`, `counts`, `ended_at` of the run publishing: marked completed in
+            the new file only (the state database marks it once the file is in place), so a run
+            killed before the swap is never recorded as completed.
+    """
     temporary = target.with_name(f".{target.name}.building")
     for leftover in (temporary, Path(f"{temporary}.wal")):
         leftover.unlink(missing_ok=True)  # from a run killed while publishing
@@ -58,11 +70,14 @@ def publish_duckdb(state: duckdb.DuckDBPyConnection, target: Path) -> Path:
         apply_schema(state, catalog="published")
         for table in PUBLISHED_TABLES:
             state.execute(f"insert into published.{table} select * from {state_catalog}.{table}")
-        state.execute(f"use {state_catalog}")
+        if completed_run:
+            finish_run(state, completed_run["run_id"], "completed", completed_run["counts"],
+                       ended_at=completed_run["ended_at"], table="published.ops.runs")
     finally:
         state.execute(f"use {state_catalog}")
         state.execute("detach published")
     _fsync(temporary)
+    pause_point("publish")
     os.replace(temporary, target)
     _fsync(target.parent)
     return target
@@ -82,8 +97,10 @@ def write_parquet(table: str, frame: pl.DataFrame, root: Path) -> int:
         partition.mkdir(exist_ok=True)
         temporary = partition / ".part-0.parquet.tmp"
         part.drop("_partition", "period").write_parquet(temporary, statistics=True)
+        _fsync(temporary)
         os.replace(temporary, partition / "part-0.parquet")
         written.add(partition.name)
+        pause_point("parquet")
     for stale in folder.glob("period=*"):
         if stale.name not in written:
             (stale / "part-0.parquet").unlink(missing_ok=True)

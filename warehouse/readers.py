@@ -511,8 +511,9 @@ def read_batch(items: list[tuple[str, str]]) -> tuple[dict[str, list], dict[str,
         files["value_count"].append(len(submission.cells))
         for name in HEADER_FIELDS:
             files[name].append(submission.header.get(name))
-        for cell in submission.cells:
-            cells["file_hash"].append(file_hash)
-            for name, value in zip(CELL_FIELDS, cell, strict=True):
-                cells[name].append(value)
+        if submission.cells:  # column by column: one extend per field, not one append per value
+            cells["file_hash"].extend([file_hash] * len(submission.cells))
+            for name, values in zip(CELL_FIELDS, zip(*submission.cells, strict=True),
+                                    strict=True):
+                cells[name].extend(values)
     return files, cells

@@ -48,6 +48,7 @@ QUARTERLY_RANGES = {
     "tang_le_so_ca": (5, 60, 1),
 }
 DEADLINE_DAYS = 10
+SPECIAL_CASES = 12  # ordinary xlsx files swapped for the cases below
 EXCEL_EPOCH = date(1899, 12, 30)
 
 
@@ -146,7 +147,9 @@ def _plant_special_cases(planned: list[PlannedFile], seed: int) -> list[PlannedF
     """Swap a few ordinary files for the cases a real inbox carries, deterministically."""
     rng = _rng(seed, "special")
     xlsx = [i for i, f in enumerate(planned) if f.file_format == "xlsx"]
-    picks = rng.sample(xlsx, k=min(len(xlsx), 12))
+    if len(xlsx) < SPECIAL_CASES:
+        return planned  # too small an inbox to plant every case without overlaps
+    picks = rng.sample(xlsx, k=SPECIAL_CASES)
     out = list(planned)
 
     def replace(index: int, **changes: object) -> PlannedFile:

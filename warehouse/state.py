@@ -10,6 +10,7 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
+from transforms.periods import periods_of_year, quarter_range, quarters_of
 from transforms.schema import Reference
 from warehouse import db
 
@@ -48,12 +49,26 @@ def commit_run(
     statuses: pl.DataFrame,
     outputs: dict[str, pl.DataFrame],
     reference: Reference,
+    reread_hashes: list[str] | None = None,
 ) -> int:
     """Record new files, their values and findings, the re-decided statuses and the outputs,
-    all or nothing. Returns the new data version."""
+    all or nothing. Returns the new data version.
+
+    Args:
+        reread_hashes: files read again by a backfill: their values and findings (except the
+            duplicate notes, which belong to the paths) are replaced by `new_values` and
+            `new_findings`, and their ledger rows by the matching rows of `new_files`.
+    """
     version = data_version(con) + 1
     con.execute("begin transaction")
     try:
+        if reread_hashes:
+            con.register("_reread", pl.DataFrame({"file_hash": reread_hashes}).to_arrow())
+            con.execute("delete from raw.values where file_hash in (select file_hash from _reread)")
+            con.execute("delete from raw.findings where file_hash in "
+                        "(select file_hash from _reread) and finding_code <> 'I_DUPLICATE'")
+            con.execute("delete from raw.files where file_hash in (select file_hash from _reread)")
+            con.unregister("_reread")
         db.append(con, "raw.files", new_files)
         db.append(con, "raw.values", new_values)
         db.append(con, "raw.findings", new_findings)
@@ -70,6 +85,7 @@ def commit_run(
         for table, frame in outputs.items():
             db.replace(con, table, frame)
         db.set_meta(con, "data_version", str(version))
+        db.pause_point("load")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -77,45 +93,102 @@ def commit_run(
     return version
 
 
+# --- backfill ------------------------------------------------------------------------------
+
+def periods_touching(first: str, last: str) -> list[str]:
+    """Every period id with a quarter in `first`..`last` (quarters, or any period id: a range
+    given as `2021-Y` starts at its first quarter and ends at its last)."""
+    quarters = set(quarter_range(quarters_of(first)[0], quarters_of(last)[-1]))
+    if not quarters:
+        raise ValueError(f"empty range: {first} .. {last} / khoảng kỳ trống")
+    years = sorted({int(q[:4]) for q in quarters})
+    return [p for year in years for p in periods_of_year(year)
+            if quarters & set(quarters_of(p))]
+
+
+def archived_files(con: duckdb.DuckDBPyConnection, periods: list[str]) -> pl.DataFrame:
+    """The ledger rows whose content was read (not duplicates) and whose period is one of
+    `periods`: file_hash, original_path. Files with no recognised period belong to no range."""
+    return db.read(con, "raw.files", "ingest_status <> 'duplicate' and list_contains(?, period)",
+                   [periods]).select("file_hash", "original_path").sort("original_path")
+
+
+def restate_ledger(ledger: pl.DataFrame, reread: pl.DataFrame) -> pl.DataFrame:
+    """The ledger with what re-reading decided for the files in `reread` (Ingested.files).
+
+    Paths, sizes, arrival and first-seen times and runs stay; a duplicate path stays a
+    duplicate and takes the ward and period now read from its content.
+    """
+    decided = ["file_format", "ingest_status", "ward_code", "period", "report_date",
+               "ward_name_as_written", "district_name_as_written", "author"]
+    updated = ledger.join(reread.select("file_hash", *decided), on="file_hash", how="left",
+                          suffix="_new")
+    was_read = pl.col("file_format_new").is_not_null()
+    return updated.with_columns(
+        *[pl.when(was_read).then(pl.col(f"{c}_new")).otherwise(pl.col(c)).alias(c)
+          for c in decided if c != "ingest_status"],
+        pl.when(was_read & (pl.col("ingest_status") != "duplicate"))
+        .then(pl.col("ingest_status_new")).otherwise(pl.col("ingest_status"))
+        .alias("ingest_status"),
+    ).select(ledger.columns)
+
+
 # --- runs ----------------------------------------------------------------------------------
 
+INTERRUPTED = ("interrupted: the run stopped before finishing (killed or machine stopped) "
+               "/ lần chạy bị dừng giữa chừng (bị tắt hoặc máy dừng)")
+
+
 def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow_name: str,
-              parameters: dict, flow_run_id: str | None = None) -> None:
-    """Record a run as `running`; runs left `running` by a killed process become `failed`."""
+              parameters: dict, flow_run_id: str | None = None,
+              rerun_of: str | None = None) -> None:
+    """Record a run as `running`. Called under the writer's lock, so any run still `running`
+    was killed: it becomes `failed` with the error `interrupted: ...`."""
     con.execute(
         "update ops.runs set status = 'failed', ended_at = coalesce(ended_at, ?), "
-        "error_message = coalesce(error_message, 'interrupted: the run stopped before finishing "
-        "(killed or machine stopped) / lần chạy bị dừng giữa chừng') where status = 'running'",
-        [datetime.now()],
+        "error_message = coalesce(error_message, ?) where status = 'running'",
+        [datetime.now(), INTERRUPTED],
     )
     con.execute(
-        "insert into ops.runs (run_id, flow_run_id, flow_name, parameters, started_at, status) "
-        "values (?, ?, ?, ?, ?, 'running')",
+        "insert into ops.runs (run_id, flow_run_id, flow_name, parameters, started_at, status, "
+        "rerun_of) values (?, ?, ?, ?, ?, 'running', ?)",
         [run_id, flow_run_id, flow_name, json.dumps(parameters, ensure_ascii=False,
-                                                    sort_keys=True, default=str), datetime.now()],
+                                                    sort_keys=True, default=str),
+         datetime.now(), rerun_of],
     )
 
 
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str,
-               counts: dict[str, int] | None = None, error: str | None = None) -> None:
+               counts: dict[str, int] | None = None, error: str | None = None,
+               ended_at: datetime | None = None, table: str = "ops.runs") -> None:
+    """Close a run's row (`table`: e.g. `published.ops.runs` for the copy being published)."""
     counts = counts or {}
     assignments = ", ".join(f"{name} = ?" for name in RUN_COUNTS)
     con.execute(
-        f"update ops.runs set status = ?, ended_at = ?, error_message = ?, {assignments} "
+        f"update {table} set status = ?, ended_at = ?, error_message = ?, {assignments} "
         "where run_id = ?",
-        [status, datetime.now(), error, *[counts.get(name) for name in RUN_COUNTS], run_id],
+        [status, ended_at or datetime.now(), error, *[counts.get(name) for name in RUN_COUNTS],
+         run_id],
     )
 
 
-def run_parameters(con: duckdb.DuckDBPyConnection, run_id: str | None = None,
-                   last_failed: bool = False) -> tuple[str, str, dict] | None:
-    """(run_id, flow_name, parameters) of a given run, or of the latest failed one."""
+def find_run(con: duckdb.DuckDBPyConnection, run_id: str | None = None,
+             last_failed: bool = False,
+             running_is_stale: bool = False) -> tuple[str, str, dict] | None:
+    """(run_id, flow_name, parameters) of a given run, or of the latest failed one.
+
+    Args:
+        running_is_stale: nobody holds the writer's lock, so a run still `running` was killed
+            and counts as failed.
+    """
     if last_failed:
+        statuses = ["failed", "running"] if running_is_stale else ["failed"]
         rows = con.execute("select run_id, flow_name, parameters from ops.runs "
-                          "where status = 'failed' order by started_at desc limit 1").fetchall()
+                           "where list_contains(?, status) order by started_at desc limit 1",
+                           [statuses]).fetchall()
     else:
         rows = con.execute("select run_id, flow_name, parameters from ops.runs where run_id = ?",
-                          [run_id]).fetchall()
+                           [run_id]).fetchall()
     if not rows:
         return None
     run, flow_name, parameters = rows[0]

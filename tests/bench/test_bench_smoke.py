@@ -1,0 +1,51 @@
+"""The benchmark itself works: a tiny run measures every figure and prints the ratios.
+
+Not a performance test (a 24-file inbox says nothing about speed); `make bench` is.
+"""
+
+import pytest
+
+pytest.importorskip("pandas", reason="pip install -e '.[dev]' (bench extra)")
+pytest.importorskip("psutil", reason="pip install -e '.[dev]' (bench extra)")
+
+from bench.inbox import Size, ensure_inbox, inbox_files  # noqa: E402
+from bench.run import main  # noqa: E402
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1000", Size(1000, 1)), ("3k", Size(3000, 1)), ("all", Size(None, 1)),
+    ("allx4", Size(None, 4)), ("10000x4", Size(10000, 4)),
+])
+def test_size_parse_reads_wards_and_quarters(text, expected):
+    assert Size.parse(text) == expected
+
+
+def test_ensure_inbox_writes_template_files_once(tmp_path):
+    inbox, count = ensure_inbox(Size(6, 2), workers=1, out_dir=tmp_path)
+    assert count == 12 and len(inbox_files(inbox)) == 12
+    stamp = inbox_files(inbox)[0].stat().st_mtime_ns
+    assert ensure_inbox(Size(6, 2), workers=1, out_dir=tmp_path) == (inbox, 12)  # cached
+    assert inbox_files(inbox)[0].stat().st_mtime_ns == stamp
+
+
+@pytest.mark.slow
+def test_bench_run_tiny_measures_everything_and_prints_ratios(tmp_path, prefect_harness,
+                                                             capsys):
+    from prefect.settings import PREFECT_API_URL
+
+    # Against the session's running test server: a temporary server per run would cost ~10 s
+    # each and say nothing more about whether the benchmark works.
+    results = main(["--sizes", "24", "--prefect", "server", "--api-url",
+                    PREFECT_API_URL.value(), "--out", str(tmp_path)])
+    printed = capsys.readouterr().out
+    (result,) = results
+    assert result.files == 24
+    assert set(result.measures) == {"floor", "prefect_srv", "full_srv", "incremental_srv",
+                                    "peer"}
+    assert all(m.wall_s > 0 for m in result.measures.values())
+    assert result.measures["full_srv"].peak_rss_mb > 0
+    for expected in ("full ÷ floor", "peer ÷ full", "incremental", "peak RSS",
+                     "| 24x1 | 24 |"):
+        assert expected in printed
+    assert list(tmp_path.glob("results-*.json"))
+    print(printed)

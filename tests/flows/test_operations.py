@@ -1,0 +1,187 @@
+"""What an operator does: a busy writer, a failed run and its rerun, a backfill after an
+administrator's fix, running twice, and `mttq status` telling the story."""
+
+import shutil
+import subprocess
+import time
+
+import pytest
+from ops_support import MTTQ, PROJECT, copy_inbox, mttq, outputs, published, runs
+from polars.testing import assert_frame_equal
+from prefect import flow
+
+from flows.tasks import io_step
+
+pytestmark = pytest.mark.slow
+
+
+def run_ok(*args, server, env=None):
+    done = mttq(*args, server=server, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
+def test_lock_second_run_waits_then_exits_naming_the_holder(small_inbox, tmp_path,
+                                                            prefect_server):
+    data_dir = tmp_path / "data"
+    copy_inbox(small_inbox, data_dir, only="2021-Q1")
+    first = subprocess.Popen(
+        [MTTQ, "run", "--data-dir", str(data_dir)], cwd=PROJECT, text=True,
+        env={**prefect_server.env, "MTTQ_TEST_PAUSE_AT": "load", "MTTQ_TEST_PAUSE_SECONDS": "8"},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert first.stderr.readline().strip() == "MTTQ_PAUSED_AT load"
+        started = time.monotonic()
+        second = mttq("run", "--data-dir", str(data_dir), server=prefect_server,
+                      env={"MTTQ_LOCK_TIMEOUT": "2"})
+        waited = time.monotonic() - started
+        status = mttq("status", "--data-dir", str(data_dir))  # while the first one writes
+    finally:
+        out, err = first.communicate(timeout=120)
+    assert second.returncode == 2
+    holder = (data_dir / "warehouse" / "mttq.owner").exists()
+    assert not holder  # the first run finished and cleaned up after itself
+    assert "Another run is writing: run 2" in second.stdout
+    assert "Một lần chạy khác đang ghi dữ liệu" in second.stdout
+    assert waited >= 2
+    assert first.returncode == 0, out + err
+    assert status.returncode == 0, status.stderr
+    assert "Now running / Đang chạy: run 2" in status.stdout
+    assert "No published data yet" in status.stdout  # the first run has not published yet
+    assert [r["status"] for r in runs(data_dir)] == ["completed"]  # the busy one left no row
+
+
+def test_rerun_last_failed_after_the_missing_inbox_is_created(small_inbox, tmp_path,
+                                                              prefect_server):
+    data_dir = tmp_path / "data"
+    inbox = tmp_path / "share" / "inbox"
+    failed = mttq("run", "--data-dir", str(data_dir), "--inbox", str(inbox),
+                  server=prefect_server)
+    assert failed.returncode == 1
+    assert f"Run failed / Lần chạy thất bại: FileNotFoundError: inbox folder not found: " \
+           f"{inbox}" in failed.stdout.replace("\n", "")
+    assert "Traceback" not in failed.stdout + failed.stderr
+    status = mttq("status", "--data-dir", str(data_dir)).stdout
+    assert "FAILED / thất bại" in status and "inbox folder not found" in status
+
+    copy_inbox(small_inbox, inbox.parent, only="2021-Q1")
+    rerun = run_ok("rerun", "--last-failed", "--data-dir", str(data_dir), server=prefect_server)
+    assert "Re-running nightly run" in rerun.stdout
+    history = runs(data_dir)
+    assert [r["status"] for r in history] == ["failed", "completed"]
+    assert history[1]["rerun_of"] == history[0]["run_id"]
+    assert history[1]["parameters"] == history[0]["parameters"]
+    assert published(data_dir, "select count(*) n from raw.files")["n"][0] > 0
+
+    missing = mttq("rerun", "no-such-run", "--data-dir", str(data_dir))
+    assert missing.returncode == 1 and "no run no-such-run" in missing.stdout
+
+
+def test_backfill_after_an_admin_adds_a_unit_accepts_the_file_once(small_inbox, tmp_path,
+                                                                   prefect_server):
+    reference = tmp_path / "reference"
+    shutil.copytree(PROJECT / "warehouse" / "reference", reference)
+    env = {"MTTQ_REFERENCE_DIR": str(reference)}
+    data_dir = tmp_path / "data"
+    copy_inbox(small_inbox, data_dir)
+    run_ok("run", "--data-dir", str(data_dir), server=prefect_server, env=env)
+    unknown = published(data_dir, "select file_hash, period, status from raw.files "
+                        "where original_path like '%_ma_sai.xlsx'").row(0, named=True)
+    assert unknown["status"] == "rejected" and unknown["period"] == "2021-Q2"
+
+    def city_reporting(period):
+        return published(data_dir, "select wards_reporting from mart.city_summary where "
+                         f"period = '{period}' and indicator_code = 'quy_vi_nguoi_ngheo'")[0, 0]
+
+    before = city_reporting("2021-Q2")
+    with (reference / "units.csv").open("a", encoding="utf-8") as units:
+        units.write("99999,Phường Giảng Võ Mới,ward,001,01,2020-01-01,2025-06-30\n")
+    run_ok("run", "--data-dir", str(data_dir), server=prefect_server, env=env)
+    assert published(data_dir, "select status from raw.files where file_hash = "
+                     f"'{unknown['file_hash']}'")[0, 0] == "rejected"  # nightly re-reads nothing
+
+    outside = run_ok("backfill", "--from", "2021-Q1", "--to", "2021-Q1", "--data-dir",
+                     str(data_dir), server=prefect_server, env=env)
+    assert "Tệp đổi trạng thái: 0" in outside.stdout  # the file's period is outside the range
+    inside = run_ok("backfill", "--from", "2021-Q2", "--to", "2021-Q2", "--data-dir",
+                    str(data_dir), server=prefect_server, env=env)
+    assert "Tệp đổi trạng thái: 1" in inside.stdout
+    accepted = published(data_dir, "select ward_code, status from raw.files where file_hash = "
+                         f"'{unknown['file_hash']}'").row(0)
+    assert accepted == ("99999", "accepted")
+    assert city_reporting("2021-Q2") == before + 1
+    values = published(data_dir, "select count(*) n, count(distinct indicator_code) k from "
+                       "core.ward_values where ward_code = '99999' and period = '2021-Q2'")
+    assert values["n"][0] == values["k"][0] > 0  # each indicator once: nothing counted twice
+    once = outputs(data_dir)
+    run_ok("backfill", "--from", "2021-Q1", "--to", "2022-Q4", "--data-dir", str(data_dir),
+           server=prefect_server, env=env)
+    for table, frame in outputs(data_dir).items():
+        assert_frame_equal(frame, once[table])
+    rejected = published(data_dir, "select count(*) from raw.files where status = 'rejected'")
+    assert rejected[0, 0] == 3
+
+
+def test_backfill_rejects_a_range_that_is_not_periods(tmp_path):
+    done = mttq("backfill", "--from", "2021", "--to", "2022-Q4", "--data-dir", str(tmp_path))
+    assert done.returncode == 1 and "not a period id: '2021'" in done.stdout
+
+
+def test_status_before_any_run_then_run_twice_identical_tables_and_80_columns(
+        small_inbox, tmp_path, prefect_server):
+    data_dir = tmp_path / "data"
+    copy_inbox(small_inbox, data_dir)
+    empty = mttq("status", "--data-dir", str(data_dir))
+    assert empty.returncode == 0, empty.stderr
+    assert "No published data yet" in empty.stdout
+    assert "Files waiting for the next run / Tệp chờ lần chạy tới: 32" in empty.stdout
+
+    first = run_ok("run", "--data-dir", str(data_dir), server=prefect_server)
+    assert "rejected / bị từ chối                               4" in first.stdout
+    shown = mttq("status", "--data-dir", str(data_dir))
+    lines = shown.stdout.splitlines()
+    assert shown.returncode == 0 and max(len(line) for line in lines) <= 80
+    text = shown.stdout
+    assert "Recent runs / Các lần chạy gần đây" in text
+    assert "completed / xong      32     4" in text
+    assert "Files waiting for the next run / Tệp chờ lần chạy tới: 0" in text
+    assert "Rejected files / Tệp bị từ chối: 4" in text
+    for code in ("F_WARD_UNKNOWN", "F_PERIOD_MISSING", "F_UNREADABLE", "F_UNSUPPORTED_TYPE"):
+        assert code in text
+    assert "Completeness, latest quarter 2021-Q2" in text
+    assert "Districts, worst first / Quận, huyện, thấp nhất trước:" in text
+    assert "Quận Ba Đình" in text
+
+    before = outputs(data_dir)
+    second = run_ok("run", "--data-dir", str(data_dir), server=prefect_server)
+    assert "New this run / Tệp mới                                0" in second.stdout
+    after = outputs(data_dir)
+    for table in before:
+        assert_frame_equal(after[table], before[table])
+
+
+@pytest.mark.parametrize(("error", "attempts"), [
+    (OSError("network share went away"), 2),
+    (FileNotFoundError("inbox folder not found"), 1),
+    (ValueError("a data error"), 1),
+])
+def test_io_step_retries_transient_os_errors_only(error, attempts, prefect_harness):
+    calls = []
+
+    @io_step
+    def flaky() -> str:
+        calls.append(1)
+        if len(calls) == 1:
+            raise error
+        return "ok"
+
+    @flow
+    def once() -> str:
+        return flaky.with_options(retry_delay_seconds=0)()
+
+    if attempts == 1:
+        with pytest.raises(type(error)):
+            once()
+    else:
+        assert once() == "ok"
+    assert len(calls) == attempts
