@@ -24,11 +24,31 @@ LEVEL_ORDER = {"city": 0, "district": 1, "ward": 2}
 # (SPEC §3); the others are an illustrative partition of the remaining 24 districts.
 CLUSTERS_PROVINCE = "01"
 CLUSTERS = [
-    ("01-CUM01", "Cụm số 1", True, ["Ba Đình", "Hoàn Kiếm", "Đống Đa", "Hai Bà Trưng", "Hoàng Mai", "Long Biên"]),
-    ("01-CUM02", "Cụm số 2", False, ["Hà Đông", "Thanh Xuân", "Cầu Giấy", "Tây Hồ", "Bắc Từ Liêm", "Nam Từ Liêm"]),
+    (
+        "01-CUM01",
+        "Cụm số 1",
+        True,
+        ["Ba Đình", "Hoàn Kiếm", "Đống Đa", "Hai Bà Trưng", "Hoàng Mai", "Long Biên"],
+    ),
+    (
+        "01-CUM02",
+        "Cụm số 2",
+        False,
+        ["Hà Đông", "Thanh Xuân", "Cầu Giấy", "Tây Hồ", "Bắc Từ Liêm", "Nam Từ Liêm"],
+    ),
     ("01-CUM03", "Cụm số 3", True, ["Sóc Sơn", "Đông Anh", "Mê Linh", "Gia Lâm", "Thanh Trì"]),
-    ("01-CUM04", "Cụm số 4", True, ["Sơn Tây", "Ba Vì", "Phúc Thọ", "Đan Phượng", "Hoài Đức", "Quốc Oai", "Thạch Thất"]),
-    ("01-CUM05", "Cụm số 5", True, ["Chương Mỹ", "Thanh Oai", "Thường Tín", "Phú Xuyên", "Ứng Hòa", "Mỹ Đức"]),
+    (
+        "01-CUM04",
+        "Cụm số 4",
+        True,
+        ["Sơn Tây", "Ba Vì", "Phúc Thọ", "Đan Phượng", "Hoài Đức", "Quốc Oai", "Thạch Thất"],
+    ),
+    (
+        "01-CUM05",
+        "Cụm số 5",
+        True,
+        ["Chương Mỹ", "Thanh Oai", "Thường Tín", "Phú Xuyên", "Ứng Hòa", "Mỹ Đức"],
+    ),
 ]
 
 
@@ -44,15 +64,26 @@ def query(db: sqlite3.Connection, sql: str) -> list[tuple]:
 
 def build_units(db: sqlite3.Connection) -> list[dict]:
     """One row per unit and validity interval, both eras, whole country."""
-    old_provinces = dict(query(db, "select distinct provinceCode, province from admin_units_legacy"))
+    old_provinces = dict(
+        query(db, "select distinct provinceCode, province from admin_units_legacy")
+    )
     new_provinces = dict(query(db, "select distinct provinceCode, province from admin_units"))
     rows = []
 
-    def add(code: str, name: str, level: str, parent: str, province: str, valid_from: str, valid_to: str) -> None:
-        rows.append({
-            "unit_code": code, "unit_name": nfc(name), "level": level, "parent_code": parent,
-            "province_code": province, "valid_from": valid_from, "valid_to": valid_to,
-        })
+    def add(
+        code: str, name: str, level: str, parent: str, province: str, valid_from: str, valid_to: str
+    ) -> None:
+        rows.append(
+            {
+                "unit_code": code,
+                "unit_name": nfc(name),
+                "level": level,
+                "parent_code": parent,
+                "province_code": province,
+                "valid_from": valid_from,
+                "valid_to": valid_to,
+            }
+        )
 
     # A province whose code and name survive the reform (e.g. 01 Thành phố Hà Nội) is one row
     # for both eras, so a city-level roll-up keeps one key. Codes are reused by other provinces
@@ -85,7 +116,7 @@ def build_units(db: sqlite3.Connection) -> list[dict]:
 
 
 def build_crosswalk(db: sqlite3.Connection) -> list[dict]:
-    """One row per (district-era ward, post-2025 ward it went into), as the package's converter sees it."""
+    """One row per (district-era ward, post-2025 ward it went into), per the package's converter."""
     converter = json.loads((PACKAGE_DATA / "converter_2025.json").read_text(encoding="utf-8"))
     old_code = {
         f"{p}_{d}_{w}": code
@@ -95,7 +126,10 @@ def build_crosswalk(db: sqlite3.Connection) -> list[dict]:
             " where wardCode is not null",
         )
     }
-    new_code = {(p, w): code for p, w, code in query(db, "select provinceKey, wardKey, wardCode from admin_units")}
+    new_code = {
+        (p, w): code
+        for p, w, code in query(db, "select provinceKey, wardKey, wardCode from admin_units")
+    }
 
     pairs: dict[tuple[str, str], bool] = {}
     # Whole wards that went into exactly one new ward: {new province: {new ward: [old keys]}}.
@@ -104,7 +138,8 @@ def build_crosswalk(db: sqlite3.Connection) -> list[dict]:
             for old_key in old_keys:
                 if old_key in old_code:  # island districts appear as "<province>_<district>_"
                     pairs[(old_code[old_key], new_code[(province_key, ward_key)])] = True
-    # Wards divided among several new wards: {new province: {old key: [{newWardKey, isDefaultNewWard}]}}.
+    # Wards divided among several new wards:
+    # {new province: {old key: [{newWardKey, isDefaultNewWard}]}}.
     for province_key, divided in converter["DICT_PROVINCE_WARD_DIVIDED"].items():
         for old_key, parts in divided.items():
             for part in parts:
@@ -112,13 +147,20 @@ def build_crosswalk(db: sqlite3.Connection) -> list[dict]:
                 pairs[pair] = pairs.get(pair, False) or bool(part["isDefaultNewWard"])
 
     rows = [
-        {"old_code": old, "new_code": new, "effective_date": NEW_FROM, "is_default": str(default).lower()}
+        {
+            "old_code": old,
+            "new_code": new,
+            "effective_date": NEW_FROM,
+            "is_default": str(default).lower(),
+        }
         for (old, new), default in sorted(pairs.items())
     ]
     defaults: dict[str, int] = {}
     for row in rows:
         defaults[row["old_code"]] = defaults.get(row["old_code"], 0) + (row["is_default"] == "true")
-    assert all(n == 1 for n in defaults.values()), "each old ward needs exactly one default new ward"
+    assert all(n == 1 for n in defaults.values()), (
+        "each old ward needs exactly one default new ward"
+    )
     return rows
 
 
@@ -135,14 +177,22 @@ def build_clusters(db: sqlite3.Connection) -> list[dict]:
     for cluster_code, cluster_name, is_sample, members in CLUSTERS:
         for name in members:
             codes = district_code.get(nfc(name), [])
-            assert len(codes) == 1, f"district {name!r} matches {codes} in province {CLUSTERS_PROVINCE}"
+            assert len(codes) == 1, (
+                f"district {name!r} matches {codes} in province {CLUSTERS_PROVINCE}"
+            )
             seen.add(codes[0])
-            rows.append({
-                "cluster_code": cluster_code, "cluster_name": cluster_name,
-                "district_code": codes[0], "is_sample": str(is_sample).lower(),
-            })
+            rows.append(
+                {
+                    "cluster_code": cluster_code,
+                    "cluster_name": cluster_name,
+                    "district_code": codes[0],
+                    "is_sample": str(is_sample).lower(),
+                }
+            )
     all_codes = {c for codes in district_code.values() for c in codes}
-    assert seen == all_codes and len(rows) == len(all_codes), "clusters must partition the districts"
+    assert seen == all_codes and len(rows) == len(all_codes), (
+        "clusters must partition the districts"
+    )
     return sorted(rows, key=lambda r: (r["cluster_code"], r["district_code"]))
 
 
@@ -155,7 +205,7 @@ def write_csv(path: Path, rows: list[dict]) -> None:
 
 
 def write_sources(path: Path) -> None:
-    """Record the package version and hashes of its data files (no timestamp: keeps rebuilds identical)."""
+    """Record the package version and its data files' hashes (no timestamp: rebuilds match)."""
     lines = [
         "# Sources of the generated reference files",
         "",

@@ -1,4 +1,4 @@
-"""Load the reference data in `warehouse/reference/` as Polars frames shaped like transforms/schema.py."""
+"""Load `warehouse/reference/` as Polars frames shaped like transforms/schema.py."""
 
 import os
 from datetime import date
@@ -33,7 +33,11 @@ def _read_csv(name: str, target: dict[str, pl.DataType]) -> pl.DataFrame:
             casts.append(pl.col(column).str.to_date(DATE_FORMAT, strict=True))
         elif dtype == pl.Boolean:
             # Strict: a typo such as "yes" must fail loudly, not turn into false.
-            casts.append(pl.col(column).replace_strict({"true": True, "false": False}, return_dtype=pl.Boolean))
+            casts.append(
+                pl.col(column).replace_strict(
+                    {"true": True, "false": False}, return_dtype=pl.Boolean
+                )
+            )
         elif dtype != pl.String:
             casts.append(pl.col(column).cast(dtype, strict=True))
     return raw.with_columns(casts).select(list(target))
@@ -86,7 +90,10 @@ def load_crosswalk(province_code: str | None = None) -> pl.DataFrame:
     is_new = pl.col("valid_from") >= crosswalk["effective_date"].min()
     old_codes = wards.filter(~is_new)["unit_code"]
     new_codes = wards.filter(is_new)["unit_code"]
-    return crosswalk.filter(pl.col("old_code").is_in(old_codes.implode()) | pl.col("new_code").is_in(new_codes.implode()))
+    return crosswalk.filter(
+        pl.col("old_code").is_in(old_codes.implode())
+        | pl.col("new_code").is_in(new_codes.implode())
+    )
 
 
 def load_clusters() -> pl.DataFrame:

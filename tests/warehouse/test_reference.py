@@ -24,15 +24,42 @@ POST_REFORM_DAY = date(2025, 9, 30)
 
 # SPEC §4 catalog order.
 SPEC_INDICATOR_CODES = [
-    "quy_vi_nguoi_ngheo", "chi_quy_vi_nguoi_ngheo", "chi_kham_chua_benh", "chi_ho_tro_hoc_tap",
-    "quy_vi_bien_dao", "quy_den_on_dap_nghia", "quy_cuu_tro", "quy_phong_chong_dich",
-    "song_may_tinh_cho_em", "nha_dai_doan_ket_xay_moi", "nha_dai_doan_ket_sua_chua",
-    "ho_kho_khan_duoc_ho_tro", "gia_tri_ho_tro", "gao_ho_tro", "tuyen_truyen_cuoc",
-    "tuyen_truyen_luot_nguoi", "hoi_cho_hang_viet", "giam_sat_cuoc", "phan_bien_xa_hoi_cuoc",
-    "doi_thoai_cuoc", "tiep_xuc_cu_tri_cuoc", "kien_nghi_cu_tri", "ttnd_giam_sat_cuoc",
-    "ttnd_vu_vi_pham", "ttnd_vu_kien_nghi", "ttnd_vu_da_giai_quyet", "gsdtcd_cong_trinh",
-    "gsdtcd_vi_pham", "gsdtcd_da_khac_phuc", "tang_le_so_ca", "tang_le_hoa_tang", "ty_le_hoa_tang",
-    "ho_gia_dinh", "ho_gia_dinh_van_hoa", "ty_le_gia_dinh_van_hoa", "uy_vien_uy_ban",
+    "quy_vi_nguoi_ngheo",
+    "chi_quy_vi_nguoi_ngheo",
+    "chi_kham_chua_benh",
+    "chi_ho_tro_hoc_tap",
+    "quy_vi_bien_dao",
+    "quy_den_on_dap_nghia",
+    "quy_cuu_tro",
+    "quy_phong_chong_dich",
+    "song_may_tinh_cho_em",
+    "nha_dai_doan_ket_xay_moi",
+    "nha_dai_doan_ket_sua_chua",
+    "ho_kho_khan_duoc_ho_tro",
+    "gia_tri_ho_tro",
+    "gao_ho_tro",
+    "tuyen_truyen_cuoc",
+    "tuyen_truyen_luot_nguoi",
+    "hoi_cho_hang_viet",
+    "giam_sat_cuoc",
+    "phan_bien_xa_hoi_cuoc",
+    "doi_thoai_cuoc",
+    "tiep_xuc_cu_tri_cuoc",
+    "kien_nghi_cu_tri",
+    "ttnd_giam_sat_cuoc",
+    "ttnd_vu_vi_pham",
+    "ttnd_vu_kien_nghi",
+    "ttnd_vu_da_giai_quyet",
+    "gsdtcd_cong_trinh",
+    "gsdtcd_vi_pham",
+    "gsdtcd_da_khac_phuc",
+    "tang_le_so_ca",
+    "tang_le_hoa_tang",
+    "ty_le_hoa_tang",
+    "ho_gia_dinh",
+    "ho_gia_dinh_van_hoa",
+    "ty_le_gia_dinh_van_hoa",
+    "uy_vien_uy_ban",
     "ban_cong_tac_mat_tran",
 ]
 
@@ -78,7 +105,9 @@ def test_load_units_schema_and_leading_zeros():
     units = load_units("01")
 
     assert units.schema == pl.Schema(schema.UNITS)
-    row = units.filter((pl.col("unit_code") == "00001") & (pl.col("level") == "ward")).row(0, named=True)
+    row = units.filter((pl.col("unit_code") == "00001") & (pl.col("level") == "ward")).row(
+        0, named=True
+    )
     assert row == {
         "unit_code": "00001",
         "unit_name": "Phường Phúc Xá",
@@ -115,7 +144,10 @@ def test_load_units_parent_valid_over_whole_validity(all_units: pl.DataFrame):
         children.join(parents, on="parent_code", how="left")
         .filter(
             (pl.col("parent_from") <= pl.col("valid_from"))
-            & (pl.col("parent_to").fill_null(far_future) >= pl.col("valid_to").fill_null(far_future))
+            & (
+                pl.col("parent_to").fill_null(far_future)
+                >= pl.col("valid_to").fill_null(far_future)
+            )
         )
         .select("unit_code", "level", "valid_from")
         .unique()
@@ -134,7 +166,11 @@ def test_load_units_city_has_no_parent(all_units: pl.DataFrame):
 def test_load_units_hcmc():
     units = load_units("79")
 
-    assert count_by_level(units_valid_on(units, DISTRICT_ERA_DAY)) == {"city": 1, "district": 22, "ward": 273}
+    assert count_by_level(units_valid_on(units, DISTRICT_ERA_DAY)) == {
+        "city": 1,
+        "district": 22,
+        "ward": 273,
+    }
     assert count_by_level(units_valid_on(units, POST_REFORM_DAY)) == {"city": 1, "ward": 168}
 
 
@@ -226,7 +262,14 @@ def test_load_clusters_cum_so_2():
 
     assert clusters.schema == pl.Schema(schema.CLUSTERS)
     assert sorted(names) == sorted(
-        ["Quận Hà Đông", "Quận Thanh Xuân", "Quận Cầu Giấy", "Quận Tây Hồ", "Quận Bắc Từ Liêm", "Quận Nam Từ Liêm"]
+        [
+            "Quận Hà Đông",
+            "Quận Thanh Xuân",
+            "Quận Cầu Giấy",
+            "Quận Tây Hồ",
+            "Quận Bắc Từ Liêm",
+            "Quận Nam Từ Liêm",
+        ]
     )
     assert not cum_2["is_sample"].any()
 
@@ -252,7 +295,9 @@ def test_load_indicators_match_spec():
 def test_load_indicators_ratios():
     ratios = load_indicators().filter(pl.col("aggregation") == "ratio")
 
-    assert ratios.select("indicator_code", "numerator_code", "denominator_code", "unit", "is_count").rows() == [
+    assert ratios.select(
+        "indicator_code", "numerator_code", "denominator_code", "unit", "is_count"
+    ).rows() == [
         ("ty_le_hoa_tang", "tang_le_hoa_tang", "tang_le_so_ca", "%", False),
         ("ty_le_gia_dinh_van_hoa", "ho_gia_dinh_van_hoa", "ho_gia_dinh", "%", False),
     ]
@@ -277,7 +322,12 @@ def test_load_indicators_names_units_counts(code: str, name: str, unit: str, is_
 def test_load_rules_refer_to_catalog_codes():
     rules = load_rules()
     codes = set(load_indicators()["indicator_code"])
-    used = {code for side in ("lhs_codes", "rhs_codes") for text in rules[side] for code in text.split("+")}
+    used = {
+        code
+        for side in ("lhs_codes", "rhs_codes")
+        for text in rules[side]
+        for code in text.split("+")
+    }
 
     assert rules.schema == pl.Schema(schema.RULES)
     assert rules.height == 7
@@ -286,7 +336,11 @@ def test_load_rules_refer_to_catalog_codes():
 
 
 def test_load_rules_messages_format():
-    rule = load_rules().filter(pl.col("rule_code") == "R_TTND_GIAI_QUYET_LE_KIEN_NGHI").row(0, named=True)
+    rule = (
+        load_rules()
+        .filter(pl.col("rule_code") == "R_TTND_GIAI_QUYET_LE_KIEN_NGHI")
+        .row(0, named=True)
+    )
 
     assert rule["message_vi"].format(lhs=5, rhs=3) == (
         "Ban TTND: số vụ đã được giải quyết (5) lớn hơn số vụ kiến nghị xử lý (3)."
