@@ -17,10 +17,9 @@ from pathlib import Path
 
 import polars as pl
 
-from flows.demo import district_era_wards
 from transforms.periods import quarter_range
 from warehouse import reference
-from warehouse.sample_inbox import plan_inbox, write_inbox
+from warehouse.sample_inbox import district_era_wards, plan_inbox, write_inbox
 
 OUT_DIR = Path(__file__).parent / "out"
 FIRST_QUARTER = "2024-Q1"  # district era: rolls up through districts (valid to 2025-06-30)

@@ -5,12 +5,11 @@ from pathlib import Path
 
 import polars as pl
 
-from flows.tasks import frames_from_batches
 from transforms.findings import findings_frame, make_finding
 from transforms.ingest import ingest
 from warehouse import reference
 from warehouse.inbox import discover
-from warehouse.readers import read_batch
+from warehouse.readers import frames_from_batches, read_batch
 
 
 @dataclass(frozen=True)

@@ -89,16 +89,7 @@ def scan_inbox(settings: Settings) -> InboxScan:
     if not settings.inbox_dir.is_dir():
         raise FileNotFoundError(f"inbox folder not found: {settings.inbox_dir}")
     found = inbox.with_hashes(inbox.discover(settings.inbox_dir))
-    listing = pl.DataFrame(
-        {
-            "file_hash": [f.file_hash for f in found],
-            "original_path": [f.relative_path for f in found],
-            "size_bytes": [f.size_bytes for f in found],
-            "received_at": [f.received_at for f in found],
-        },
-        schema={"file_hash": pl.String, "original_path": pl.String, "size_bytes": pl.Int64,
-                "received_at": pl.Datetime("us")},
-    )
+    listing = inbox.listing_frame(found)
     with db.connect(settings.state_db) as con:
         known = db.read(con, "raw.files").select("file_hash", "original_path")
     new_files = classify_inbox(listing, known)
@@ -129,7 +120,7 @@ def read_files(items: list[tuple[str, str]], workers: int) -> tuple[pl.DataFrame
     with _api_url_for_workers():
         futures = [read_batch.submit(items[i:i + size])
                    for i in range(0, len(items), size)]
-    return concat_frames([future.result() for future in futures])
+    return readers.concat_frames([future.result() for future in futures])
 
 
 @contextmanager
@@ -196,42 +187,17 @@ def read_files_locally(items: list[tuple[str, str]], workers: int
     batches = [items[i:i + size] for i in range(0, len(items), size)]
     if workers > 1 and len(batches) > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            frames = [frames_from_batches([result])
+            frames = [readers.frames_from_batches([result])
                       for result in pool.map(readers.read_batch, batches)]
     else:
-        frames = [frames_from_batches([readers.read_batch(batch)]) for batch in batches]
-    return concat_frames(frames)
+        frames = [readers.frames_from_batches([readers.read_batch(batch)]) for batch in batches]
+    return readers.concat_frames(frames)
 
 
 @io_step
 def read_batch(items: list[tuple[str, str]]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One batch of files as (files, cells) frames, on whichever worker the runner picks."""
-    return frames_from_batches([readers.read_batch(items)])
-
-
-def concat_frames(frames: list[tuple[pl.DataFrame, pl.DataFrame]]
-                  ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(files, cells) of many batches as one pair, in batch order."""
-    if not frames:
-        return frames_from_batches([])
-    return (pl.concat([files for files, _ in frames], rechunk=True),
-            pl.concat([cells for _, cells in frames], rechunk=True))
-
-
-def frames_from_batches(results: list[tuple[dict, dict]]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Columnar batch results as (files, cells) frames with stable dtypes."""
-    files_schema = {name: pl.String for name in
-                    ("file_hash", "file_format", "read_error", "read_error_text",
-                     *readers.HEADER_FIELDS)} | {"value_count": pl.Int64}
-    cells_schema = {"file_hash": pl.String, "sheet": pl.String, "row": pl.Int32,
-                    "column": pl.String, "indicator_code": pl.String,
-                    "indicator_name": pl.String, "unit_text": pl.String,
-                    "value_text": pl.String, "value_number": pl.Float64, "note": pl.String}
-    files = pl.concat([pl.DataFrame(f, schema=files_schema) for f, _ in results]
-                      or [pl.DataFrame(schema=files_schema)])
-    cells = pl.concat([pl.DataFrame(c, schema=cells_schema) for _, c in results]
-                      or [pl.DataFrame(schema=cells_schema)])
-    return files, cells
+    return readers.frames_from_batches([readers.read_batch(items)])
 
 
 @step
@@ -259,8 +225,9 @@ def update_state(settings: Settings, scan: InboxScan, ingested: Ingested,
             logger.info("Nothing new since the last run: outputs are up to date.")
             return ledger_counts(state.ledger(con), scan, pl.DataFrame())
         new_rows = new_ledger_rows(scan.new_files, ingested.files, datetime.now(), run_id)
-        ledger = resolve_supersession(pl.concat([state.ledger(con), new_rows.select(
-            state.ledger(con).columns)], how="vertical_relaxed"))
+        known = state.ledger(con)
+        ledger = resolve_supersession(pl.concat([known, new_rows.select(known.columns)],
+                                                how="vertical_relaxed"))
         values = pl.concat([state.clean_values(con), ingested.values], how="vertical_relaxed")
         findings = pl.concat([state.ingest_findings(con), ingested.findings,
                               duplicate_findings(scan.new_files)], how="vertical_relaxed")

@@ -177,11 +177,6 @@ CATALOG: dict[str, tuple[str, str, str]] = {
         "A newer report for the same ward and period exists ('{found}'); this file is kept but "
         "not used.",
     ),
-    "I_LATE": (
-        "info",
-        "Báo cáo nhận muộn (hạn {deadline}); vẫn được tính vào tổng hợp.",
-        "Report received late (due {deadline}); it still counts in the totals.",
-    ),
     "I_APPROXIMATE": (
         "info",
         "Giá trị '{found}' là số ước lượng ('trên', 'gần', 'khoảng'...); được ghi nhận là gần "

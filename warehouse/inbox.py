@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import polars as pl
+
 IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
 
 
@@ -92,3 +94,17 @@ def _copy(source: Path, target: str) -> None:
     """shutil.copyfile without its same-file checks (the target is a fresh temporary name)."""
     with open(source, "rb") as reader, open(target, "wb") as writer:
         shutil.copyfileobj(reader, writer, 1 << 20)
+
+
+def listing_frame(found: list[InboxFile]) -> pl.DataFrame:
+    """The inbox as a frame: file_hash, original_path, size_bytes, received_at (one row a file)."""
+    return pl.DataFrame(
+        {
+            "file_hash": [f.file_hash for f in found],
+            "original_path": [f.relative_path for f in found],
+            "size_bytes": [f.size_bytes for f in found],
+            "received_at": [f.received_at for f in found],
+        },
+        schema={"file_hash": pl.String, "original_path": pl.String, "size_bytes": pl.Int64,
+                "received_at": pl.Datetime("us")},
+    )

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import fastexcel
+import polars as pl
 
 from transforms.period_parser import parse_period
 from transforms.text import fold
@@ -516,4 +517,29 @@ def read_batch(items: list[tuple[str, str]]) -> tuple[dict[str, list], dict[str,
             for name, values in zip(CELL_FIELDS, zip(*submission.cells, strict=True),
                                     strict=True):
                 cells[name].extend(values)
+    return files, cells
+
+
+def concat_frames(frames: list[tuple[pl.DataFrame, pl.DataFrame]]
+                  ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(files, cells) of many batches as one pair, in batch order."""
+    if not frames:
+        return frames_from_batches([])
+    return (pl.concat([files for files, _ in frames], rechunk=True),
+            pl.concat([cells for _, cells in frames], rechunk=True))
+
+
+def frames_from_batches(results: list[tuple[dict, dict]]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Columnar batch results as (files, cells) frames with stable dtypes."""
+    files_schema = {name: pl.String for name in
+                    ("file_hash", "file_format", "read_error", "read_error_text",
+                     *HEADER_FIELDS)} | {"value_count": pl.Int64}
+    cells_schema = {"file_hash": pl.String, "sheet": pl.String, "row": pl.Int32,
+                    "column": pl.String, "indicator_code": pl.String,
+                    "indicator_name": pl.String, "unit_text": pl.String,
+                    "value_text": pl.String, "value_number": pl.Float64, "note": pl.String}
+    files = pl.concat([pl.DataFrame(f, schema=files_schema) for f, _ in results]
+                      or [pl.DataFrame(schema=files_schema)])
+    cells = pl.concat([pl.DataFrame(c, schema=cells_schema) for _, c in results]
+                      or [pl.DataFrame(schema=cells_schema)])
     return files, cells

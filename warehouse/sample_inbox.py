@@ -11,6 +11,7 @@ reproduce: every quarter value that should count, per ward and indicator.
 import json
 import os
 import random
+import unicodedata
 import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -18,7 +19,8 @@ from pathlib import Path
 
 import polars as pl
 
-from transforms.periods import period_end, period_label, quarters_of, split_period
+from transforms.periods import period_end, period_label, split_period
+from warehouse import reference
 from warehouse.template import write_report_xlsx
 
 # indicator -> (low, high, step) of a typical ward's quarterly figure, before its size factor
@@ -49,7 +51,6 @@ QUARTERLY_RANGES = {
 }
 DEADLINE_DAYS = 10
 SPECIAL_CASES = 12  # ordinary xlsx files swapped for the cases below
-EXCEL_EPOCH = date(1899, 12, 30)
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,24 @@ def vietnamese_text(value: float) -> str:
     return f"{int(value):,}".replace(",", ".")
 
 
+def district_era_wards(province_code: str = "01", district_codes: list[str] | None = None,
+                       on: date = date(2021, 12, 31)) -> pl.DataFrame:
+    """ward_code, ward_name, district_code, district_name, is_rural of one province."""
+    units = reference.units_valid_on(reference.load_units(province_code), on)
+    districts = units.filter(pl.col("level") == "district").select(
+        pl.col("unit_code").alias("district_code"), pl.col("unit_name").alias("district_name"))
+    wards = (
+        units.filter(pl.col("level") == "ward")
+        .join(districts, left_on="parent_code", right_on="district_code")
+        .select(pl.col("unit_code").alias("ward_code"), pl.col("unit_name").alias("ward_name"),
+                pl.col("parent_code").alias("district_code"), "district_name")
+        .with_columns(pl.col("district_name").str.starts_with("Huyện").alias("is_rural"))
+    )
+    if district_codes is not None:
+        wards = wards.filter(pl.col("district_code").is_in(district_codes))
+    return wards.sort("ward_code")
+
+
 def plan_inbox(
     wards: pl.DataFrame, quarters: list[str], seed: int = 2021, special_cases: bool = True
 ) -> list[PlannedFile]:
@@ -127,8 +146,9 @@ def plan_inbox(
         truth = {q: _ward_quarter_values(seed, code, q, ward["is_rural"]) for q in quarters}
         for quarter in quarters:
             rng = _rng(seed, code, quarter, "file")
-            due = period_end(quarter) + timedelta(days=DEADLINE_DAYS)
-            delay = rng.randint(1, 9) if rng.random() > 0.03 else rng.randint(12, 30)  # 3% late
+            late = rng.random() < 0.03  # 3% arrive after the deadline
+            delay = (rng.randint(DEADLINE_DAYS + 2, 30) if late
+                     else rng.randint(1, DEADLINE_DAYS - 1))
             report_date = period_end(quarter) + timedelta(days=max(1, delay - 1))
             received = datetime.combine(period_end(quarter) + timedelta(days=delay), time(9, 30))
             draw = rng.random()
@@ -139,7 +159,6 @@ def plan_inbox(
                 f"{folder}/{stem}.{file_format}", file_format, code, name, district, quarter,
                 report_date, received, dict(truth[quarter]),
             ))
-            del due
     return _plant_special_cases(planned, seed) if special_cases else planned
 
 
@@ -311,22 +330,6 @@ def _truth_number(value: object) -> float | None:
 
 def _slug(name: str) -> str:
     """ASCII file-name fragment: `Phường Phúc Xá` -> `Phuong_Phuc_Xa`."""
-    import unicodedata
-
     text = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
     text = "".join(c for c in text if unicodedata.category(c) != "Mn")
     return "_".join("".join(c if c.isalnum() else " " for c in text).split())
-
-
-def excel_serial(day: date) -> int:
-    return (day - EXCEL_EPOCH).days
-
-
-def quarters_between(first: str, last: str) -> list[str]:
-    from transforms.periods import quarter_range
-
-    return quarter_range(first, last)
-
-
-def covered_quarters(period: str) -> list[str]:
-    return quarters_of(period)

@@ -6,13 +6,12 @@ import pytest
 from polars.testing import assert_frame_equal
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.demo import district_era_wards
 from flows.nightly import nightly
 from flows.settings import Settings, load_settings
 from flows.tasks import batch_size, task_runner_for
 from transforms.periods import quarter_range
 from warehouse import reference
-from warehouse.sample_inbox import plan_inbox, write_inbox
+from warehouse.sample_inbox import district_era_wards, plan_inbox, write_inbox
 
 prefect_dask = pytest.importorskip("prefect_dask", reason="pip install -e '.[dev]' (bench extra)")
 

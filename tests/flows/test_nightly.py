@@ -5,11 +5,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from flows.demo import district_era_wards
 from flows.nightly import nightly
 from transforms.periods import quarter_range
 from warehouse import reference
-from warehouse.sample_inbox import plan_inbox, truth_frame, write_inbox
+from warehouse.sample_inbox import district_era_wards, plan_inbox, truth_frame, write_inbox
 
 DISTRICTS = ["001", "003"]  # Ba Đình (14 wards), Tây Hồ (8 wards)
 QUARTERS = quarter_range("2021-Q1", "2021-Q4")

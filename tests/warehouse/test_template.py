@@ -7,11 +7,10 @@ import polars as pl
 import pytest
 
 from flows.checks import validate_files
-from flows.tasks import frames_from_batches
 from flows.template import make_template
 from transforms.ingest import ingest
 from warehouse import reference
-from warehouse.readers import read_batch, read_submission
+from warehouse.readers import frames_from_batches, read_batch, read_submission
 from warehouse.template import TABLE_HEADER, write_report_xlsx
 
 
