@@ -10,6 +10,7 @@ import polars as pl
 
 from transforms.completeness import completeness
 from transforms.cumulative import derive_ward_values
+from transforms.eras import key_by_unit_version, restore_ward_codes
 from transforms.ledger import ACCEPTED
 from transforms.periods import period_sort_key
 from transforms.rollup import restate_to_current, rollup
@@ -32,9 +33,12 @@ def build_outputs(ledger: pl.DataFrame, values: pl.DataFrame, ingest_findings: p
         "file_hash", "ward_code", "period", "report_date", "received_at")
     winner_values = values.join(winners.select("file_hash"), on="file_hash", how="semi")
     ward_values, cumulative_findings = derive_ward_values(
-        winners, winner_values.select("file_hash", "indicator_code", "value", "is_approximate"),
+        key_by_unit_version(winners, reference.units),
+        winner_values.select("file_hash", "indicator_code", "value", "is_approximate"),
         reference.indicators,
     )
+    ward_values = restore_ward_codes(ward_values, reference.units)
+    cumulative_findings = restore_ward_codes(cumulative_findings, reference.units)
     summaries = rollup(ward_values, reference.units, reference.indicators, reference.clusters)
     periods = sorted(set(ward_values["period"].unique().to_list())
                      | set(summaries["city"]["period"].unique().to_list()), key=period_sort_key)
