@@ -5,7 +5,6 @@ lives in DuckDB). Only IO tasks retry, and only on OS-level errors: a data error
 retried.
 """
 
-import hashlib
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -218,7 +217,7 @@ def update_state(settings: Settings, scan: InboxScan, ingested: Ingested,
     """
     logger = get_run_logger()
     with db.connect(settings.state_db) as con:
-        fingerprint = reference_fingerprint(reference_data)
+        fingerprint = state.reference_fingerprint(reference_data)
         nothing_new = scan.new_files.is_empty()
         unchanged = db.get_meta(con, "reference_fingerprint") == fingerprint
         if nothing_new and unchanged and not force and state.data_version(con) > 0:
@@ -229,32 +228,22 @@ def update_state(settings: Settings, scan: InboxScan, ingested: Ingested,
         ledger = resolve_supersession(pl.concat([known, new_rows.select(known.columns)],
                                                 how="vertical_relaxed"))
         values = pl.concat([state.clean_values(con), ingested.values], how="vertical_relaxed")
-        findings = pl.concat([state.ingest_findings(con), ingested.findings,
-                              duplicate_findings(scan.new_files)], how="vertical_relaxed")
+        new_findings = pl.concat([ingested.findings, duplicate_findings(scan.new_files)],
+                                 how="vertical_relaxed")
+        findings = pl.concat([state.ingest_findings(con), new_findings], how="vertical_relaxed")
         outputs = build_outputs(ledger, values, findings, reference_data)
         new_keys = new_rows.select("file_hash", "original_path")
         version = state.commit_run(
             con,
             new_files=ledger.join(new_keys, on=["file_hash", "original_path"], how="semi"),
             new_values=ingested.values,
-            new_findings=pl.concat([ingested.findings, duplicate_findings(scan.new_files)],
-                                   how="vertical_relaxed"),
+            new_findings=new_findings,
             statuses=ledger.select("file_hash", "original_path", "status", "superseded_by"),
             outputs=outputs,
             reference=reference_data,
         )
-        db.set_meta(con, "reference_fingerprint", fingerprint)
         logger.info("State updated to data version %d", version)
         return ledger_counts(ledger, scan, new_rows)
-
-
-def reference_fingerprint(reference_data: Reference) -> str:
-    """A hash of the reference frames: outputs are recomputed when an administrator edits them."""
-    digest = hashlib.sha256(str(reference_data.deadline_days).encode())
-    for frame in (reference_data.units, reference_data.crosswalk, reference_data.clusters,
-                  reference_data.indicators, reference_data.rules):
-        digest.update(frame.write_csv().encode())
-    return digest.hexdigest()
 
 
 def ledger_counts(ledger: pl.DataFrame, scan: InboxScan, new_rows: pl.DataFrame) -> dict:
@@ -349,7 +338,6 @@ def restate_files(settings: Settings, chosen: InboxScan, ingested: Ingested,
             reference=reference_data,
             reread_hashes=hashes,
         )
-        db.set_meta(con, "reference_fingerprint", reference_fingerprint(reference_data))
     changed = ledger.join(before, on=["file_hash", "original_path"], suffix="_before").filter(
         pl.col("status") != pl.col("status_before"))
     return {**ledger_counts(ledger, chosen, ledger.filter(pl.col("file_hash").is_in(hashes))

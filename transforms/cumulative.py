@@ -167,17 +167,16 @@ def _combine(*parts: tuple[pl.Expr, pl.Expr, pl.Expr]) -> tuple[pl.Expr, pl.Expr
     return total, approx, pl.when(same).then(first)
 
 
-def _choose(
-    options: list[tuple[pl.Expr, tuple[pl.Expr, pl.Expr, pl.Expr]]],
-) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
-    """The first option whose condition holds (the last option should have condition True)."""
+def _choose(options: list[tuple[pl.Expr, tuple[pl.Expr, ...]]]) -> tuple[pl.Expr, ...]:
+    """The first option whose condition holds (the last option should have condition True),
+    one when/then chain per position of the option tuples."""
     picked = []
-    for position in range(3):
+    for position in range(len(options[0][1])):
         chain_expr = pl.when(options[0][0]).then(options[0][1][position])
-        for condition, triple in options[1:]:
-            chain_expr = chain_expr.when(condition).then(triple[position])
+        for condition, values in options[1:]:
+            chain_expr = chain_expr.when(condition).then(values[position])
         picked.append(chain_expr)
-    return picked[0], picked[1], picked[2]
+    return tuple(picked)
 
 
 def _wide(long: pl.DataFrame) -> pl.DataFrame:
@@ -266,12 +265,7 @@ def _stock_quarters(wide: pl.DataFrame) -> pl.DataFrame:
         sources = STOCK_FROM.get(quarter, ())
         options = [(_v(quarter).is_not_null(), (*_explicit(quarter), pl.lit(False)))]
         options += [(_v(kind).is_not_null(), (*_explicit(kind), pl.lit(True))) for kind in sources]
-        picked = []
-        for position in range(4):
-            expr = pl.when(options[0][0]).then(options[0][1][position])
-            for condition, quad in options[1:]:
-                expr = expr.when(condition).then(quad[position])
-            picked.append(expr)
+        picked = _choose(options)
         finals += [
             picked[0].alias(f"fv_{quarter}"),
             picked[1].fill_null(False).alias(f"fa_{quarter}"),

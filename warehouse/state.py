@@ -4,6 +4,7 @@ Everything a run learns is committed in one transaction (`commit_run`), so a run
 moment leaves the state as it was before the run or as it is after it, never in between.
 """
 
+import hashlib
 import json
 from datetime import datetime
 
@@ -85,6 +86,8 @@ def commit_run(
         for table, frame in outputs.items():
             db.replace(con, table, frame)
         db.set_meta(con, "data_version", str(version))
+        # in the same transaction: the outputs and what they were computed from never disagree
+        db.set_meta(con, "reference_fingerprint", reference_fingerprint(reference))
         db.pause_point("load")
         con.execute("commit")
     except BaseException:
@@ -131,6 +134,15 @@ def restate_ledger(ledger: pl.DataFrame, reread: pl.DataFrame) -> pl.DataFrame:
         .then(pl.col("ingest_status_new")).otherwise(pl.col("ingest_status"))
         .alias("ingest_status"),
     ).select(ledger.columns)
+
+
+def reference_fingerprint(reference: Reference) -> str:
+    """A hash of the reference frames: outputs are recomputed when an administrator edits them."""
+    digest = hashlib.sha256(str(reference.deadline_days).encode())
+    for frame in (reference.units, reference.crosswalk, reference.clusters,
+                  reference.indicators, reference.rules):
+        digest.update(frame.write_csv().encode())
+    return digest.hexdigest()
 
 
 # --- runs ----------------------------------------------------------------------------------
