@@ -65,7 +65,8 @@ class InboxScan:
 
     files_seen: int
     new_files: pl.DataFrame  # classify_inbox output
-    to_read: list[tuple[str, str]] = field(default_factory=list)  # (hash, archived path)
+    # (hash, path) to read; (hash, inbox path, archive path) when the reader must also archive
+    to_read: list[tuple[str, ...]] = field(default_factory=list)
 
 
 @step
@@ -83,7 +84,8 @@ def load_reference_data(settings: Settings) -> Reference:
 
 @io_step
 def scan_inbox(settings: Settings) -> InboxScan:
-    """Find every inbox file, hash it, archive the new ones; say which must be read."""
+    """Find every inbox file and hash it; say which are new and must be read (and archived:
+    the readers keep the copy as they read each file, on every worker at once)."""
     logger = get_run_logger()
     if not settings.inbox_dir.is_dir():
         raise FileNotFoundError(f"inbox folder not found: {settings.inbox_dir}")
@@ -92,18 +94,19 @@ def scan_inbox(settings: Settings) -> InboxScan:
     with db.connect(settings.state_db) as con:
         known = db.read(con, "raw.files").select("file_hash", "original_path")
     new_files = classify_inbox(listing, known)
-    by_path = {f.relative_path: f for f in found}
-    to_read = []
-    for row in new_files.filter(pl.col("duplicate_of").is_null()).iter_rows(named=True):
-        archived = inbox.archive_file(settings.archive_dir, by_path[row["original_path"]])
-        to_read.append((row["file_hash"], str(archived)))
-        db.pause_point("ingest")
+    by_path = {f.relative_path: f.path for f in found}
+    to_read = [
+        (file_hash, str(by_path[path]),
+         str(inbox.archive_path(settings.archive_dir, file_hash, by_path[path].suffix)))
+        for file_hash, path in new_files.filter(pl.col("duplicate_of").is_null())
+        .select("file_hash", "original_path").iter_rows()
+    ]
     logger.info("Inbox: %d files, %d new (%d to read)", len(found), new_files.height,
                 len(to_read))
     return InboxScan(len(found), new_files, to_read)
 
 
-def read_files(items: list[tuple[str, str]], workers: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+def read_files(items: list[tuple[str, ...]], workers: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Read new files in batches: one task per batch at most, never a task per file.
 
     With the default task runner the batches run in one task on `workers` local processes; when
@@ -175,7 +178,7 @@ def _distributed_task_runner() -> TaskRunner | None:
 
 
 @io_step(name="read_files")
-def read_files_locally(items: list[tuple[str, str]], workers: int
+def read_files_locally(items: list[tuple[str, ...]], workers: int
                        ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Read on `workers` local processes, batch by batch.
 
@@ -194,7 +197,7 @@ def read_files_locally(items: list[tuple[str, str]], workers: int
 
 
 @io_step
-def read_batch(items: list[tuple[str, str]]) -> tuple[pl.DataFrame, pl.DataFrame]:
+def read_batch(items: list[tuple[str, ...]]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One batch of files as (files, cells) frames, on whichever worker the runner picks."""
     return readers.frames_from_batches([readers.read_batch(items)])
 

@@ -6,7 +6,6 @@ is what later runs and backfills read, so an operator may clean the inbox withou
 
 import hashlib
 import os
-import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -66,34 +65,43 @@ def archive_path(archive: Path, file_hash: str, suffix: str) -> Path:
     return archive / file_hash[:2] / f"{file_hash}{suffix.lower()}"
 
 
-def archive_file(archive: Path, file: InboxFile) -> Path:
-    """Copy into the content-addressed archive (write to a temporary name, then rename, so a
-    killed run never leaves a half-written archive file under its final name)."""
-    target = archive_path(archive, file.file_hash, file.path.suffix)
+class ChangedWhileReading(RuntimeError):
+    """An inbox file's bytes are not those hashed when the inbox was scanned."""
+
+
+def keep_copy(data: bytes, file_hash: str, target: Path) -> None:
+    """Keep a file's bytes in the content-addressed archive, once.
+
+    Written to a temporary name, then renamed, so that a killed run never leaves a half-written
+    archive file under its final name. The bytes must be those hashed by the scan: a file
+    rewritten in the inbox meanwhile would otherwise be kept under another file's hash.
+    """
+    if hashlib.sha256(data).hexdigest() != file_hash:
+        raise ChangedWhileReading(
+            f"{target.name}: the inbox file changed while the run was reading it; run again "
+            "/ tệp trong hộp thư bị thay đổi trong lúc đang đọc, hãy chạy lại")
     if os.path.exists(target):
-        return target
+        return
     folder = str(target.parent)
     if folder not in _made_folders:  # one mkdir per folder and process, not one per file
         os.makedirs(folder, exist_ok=True)
         _made_folders.add(folder)
     temporary = f"{target}.tmp{os.getpid()}"
     try:
-        _copy(file.path, temporary)
+        _write(temporary, data)
     except FileNotFoundError:
         _made_folders.discard(folder)  # the archive was moved or cleaned meanwhile: retry once
         os.makedirs(folder, exist_ok=True)
-        _copy(file.path, temporary)
+        _write(temporary, data)
     os.replace(temporary, target)
-    return target
 
 
 _made_folders: set[str] = set()
 
 
-def _copy(source: Path, target: str) -> None:
-    """shutil.copyfile without its same-file checks (the target is a fresh temporary name)."""
-    with open(source, "rb") as reader, open(target, "wb") as writer:
-        shutil.copyfileobj(reader, writer, 1 << 20)
+def _write(path: str, data: bytes) -> None:
+    with open(path, "wb") as writer:
+        writer.write(data)
 
 
 def listing_frame(found: list[InboxFile]) -> pl.DataFrame:

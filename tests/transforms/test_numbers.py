@@ -257,3 +257,18 @@ def test_parse_values_agrees_with_scalar_functions(rows: list[tuple]) -> None:
             else parse_number(text, unit, ind)
         )
         assert (value, approx, error) == tuple(want)
+
+
+@given(
+    st.text(alphabet="0123456789", min_size=1, max_size=16),
+    st.sampled_from([None, "triệu đồng", "đồng", "tấn", "cuộc", "%", "kg"]),
+    st.sampled_from(["VND", "kg", "cuộc", "%"]),
+)
+def test_plain_digits_give_the_same_figure_as_text_or_as_number(
+    digits: str, unit: str | None, indicator_unit: str
+) -> None:
+    # The xlsx reader takes a value column of plain digits as numbers without asking Excel
+    # which cells are text (warehouse/readers.py _read_table): that must change nothing.
+    as_text = parse_values(_raw([("h", 1, unit, digits, None, indicator_unit)]))
+    as_number = parse_values(_raw([("h", 1, unit, digits, float(digits), indicator_unit)]))
+    assert_frame_equal(as_text.drop("value_number"), as_number.drop("value_number"))

@@ -50,8 +50,20 @@ def test_read_excel_submission_template_layout(tmp_path):
     assert submission.header["report_date_text"].startswith("2021-10-05")
     assert submission.cells == [
         ("BC", 10, "E", "quy_vi_nguoi_ngheo", "Vận động", "VND", "152000000", 152000000.0, None),
-        ("BC", 11, "E", "giam_sat_cuoc", "Giám sát", "cuộc", "12", None, None),
-    ]  # blank = not reported: no cell
+        ("BC", 11, "E", "giam_sat_cuoc", "Giám sát", "cuộc", "12", 12.0, None),
+    ]  # blank = not reported: no cell; the text "12" is the number 12 (every value is digits)
+
+
+def test_read_excel_submission_digits_as_text_keep_their_type_when_another_value_needs_it(
+        tmp_path):
+    path = write_xlsx(tmp_path / "a.xlsx", [
+        (0, ["Kỳ báo cáo", "Q3/2021"]), (1, TABLE),
+        (2, [1, "giam_sat_cuoc", "x", "cuộc", "12"]),
+        (3, [2, "gao_ho_tro", "x", "kg", "1.084"]),
+        (4, [3, "quy_vi_nguoi_ngheo", "x", "VND", 2.5]),
+    ])
+    cells = read_submission(path).cells
+    assert [(c[6], c[7]) for c in cells] == [("12", None), ("1.084", None), ("2.5", 2.5)]
 
 
 def test_read_excel_submission_text_that_looks_like_english_decimal_stays_text(tmp_path):
