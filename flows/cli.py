@@ -4,6 +4,7 @@ for an expected problem (bad file, busy writer, missing folder)."""
 import os
 import sys
 import traceback
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -20,10 +21,23 @@ from flows import report
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="mttq: tổng hợp báo cáo MTTQ phường/xã / MTTQ ward report roll-up.")
 console = Console()
+# Commands that run a flow: their Prefect server starts while the command imports (see
+# flows/prefect_api.py) and is stopped when the command ends.
+FLOW_COMMANDS = {"demo", "run", "rerun", "backfill"}
+_early_server = None
 
 DataDir = Annotated[Path | None, typer.Option(
     "--data-dir", envvar="MTTQ_DATA_DIR",
     help="Holds inbox/, archive/, warehouse/, parquet/, reports/.")]
+
+
+@app.callback()
+def _before_command(ctx: typer.Context) -> None:
+    global _early_server
+    if ctx.invoked_subcommand in FLOW_COMMANDS and _early_server is None:
+        from flows.prefect_api import EarlyServer
+
+        _early_server = EarlyServer().start()
 
 
 @app.command()
@@ -129,7 +143,7 @@ def _run_flow(flow_, parameters: dict, data_dir: Path | None) -> None:
     from flows.run import describe_error
 
     try:
-        with console.status(f"Running {flow_.name} / Đang chạy..."):
+        with console.status(f"Running {flow_.name} / Đang chạy..."), _prefect_api():
             result = flow_(**parameters)
     except WriterBusy as busy:
         console.print(f"[red]Another run is writing: {busy}. Try again when it has finished.\n"
@@ -142,6 +156,10 @@ def _run_flow(flow_, parameters: dict, data_dir: Path | None) -> None:
                       f"/ Sửa nguyên nhân rồi chạy lại bằng lệnh trên.")
         raise typer.Exit(1) from None
     report.print_run_summary(console, result, data_dir)
+
+
+def _prefect_api():
+    return _early_server.use() if _early_server else nullcontext()
 
 
 @app.command()
