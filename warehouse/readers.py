@@ -35,7 +35,7 @@ import string
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 
 import fastexcel
@@ -208,7 +208,7 @@ def read_excel_submission(source: Path | bytes) -> Submission:
         header_row, column_map = table
         submission = Submission("xlsx", header=_read_header_block(rows[:header_row]))
         submission.header["sheet_name"] = sheet_name
-        _read_table(submission, sheet_name, rows, header_row, column_map,
+        _read_table(submission, sheet_name, columns, header_row, column_map,
                     partial(_numeric_cells, reader, index, column_map["value"]))
         return submission
     return Submission("xlsx", error_code="F_NO_TABLE")
@@ -219,17 +219,20 @@ def _find_table_header(rows: list[tuple]) -> tuple[int, dict[str, int]] | None:
     for row_index, row in enumerate(rows):
         column_map: dict[str, int] = {}
         for column_index, cell in enumerate(row):
-            key = fold(cell)
-            if not key:
-                continue
-            for prefix, name in TABLE_COLUMNS:
-                if key.startswith(prefix) and name not in column_map:
-                    column_map[name] = column_index
-                    break
+            name = next((n for n in _table_fields(fold(cell)) if n not in column_map), None)
+            if name:
+                column_map[name] = column_index
         has_indicator = "indicator_code" in column_map or "indicator_name" in column_map
         if has_indicator and "value" in column_map:
             return row_index, column_map
     return None
+
+
+@lru_cache(maxsize=4096)
+def _table_fields(folded: str) -> tuple[str, ...]:
+    """The table fields a folded header text may name, first choice first (cached: every
+    file of a template repeats the same few header texts)."""
+    return tuple(name for prefix, name in TABLE_COLUMNS if folded and folded.startswith(prefix))
 
 
 def _read_header_block(rows: list[tuple]) -> dict[str, str | None]:
@@ -287,50 +290,45 @@ def _numeric_cells(reader: fastexcel.ExcelReader, sheet_index: int,
     return {i for i, v in enumerate(batch.column(0).to_pylist()) if v is not None}
 
 
-def _read_table(submission: Submission, sheet_name: str, rows: list[tuple], header_row: int,
+def _read_table(submission: Submission, sheet_name: str, columns: list[list], header_row: int,
                 column_map: dict[str, int], numeric_cells: Callable[[], set[int]]) -> None:
-    """The indicator rows below the header, as Submission.cells.
+    """The indicator rows below the header, as Submission.cells (column by column: a sheet is
+    a few dozen rows, and a call per cell was a third of the reading time).
 
     Which value cells Excel stores as numbers is asked of `numeric_cells` only when it matters:
     when every value is a plain run of digits, text and number read alike (the text "1084" is
     1084 as the number is), so all are taken as numbers and the sheet is not loaded a second
     time. That is the common case, and it saves about a sixth of the reading time.
     """
-    def cell(row: tuple, name: str) -> str | None:
+    first = header_row + 1
+    height = len(columns[0]) - first
+
+    def below_header(name: str) -> list[str | None]:
         index = column_map.get(name)
-        if index is None or index >= len(row) or row[index] is None:
-            return None
-        text = str(row[index]).strip()
-        return text or None
+        if index is None:
+            return [None] * height
+        return [None if cell is None else (cell.strip() or None) for cell in columns[index][first:]]
 
     value_letter = excel_column_letter(column_map["value"])
-    found = []
-    for row_index in range(header_row + 1, len(rows)):
-        row = rows[row_index]
-        value_text = cell(row, "value")
-        if value_text is None:
-            continue  # blank = not reported
-        code, name = cell(row, "indicator_code"), cell(row, "indicator_name")
-        if _not_an_indicator(code) and _not_an_indicator(name):
-            continue  # the `(1) (2) (3)` row under the header, a signature block
-        found.append((row_index, value_text, code, name, row))
+    found = [
+        (first + offset, value_text, code, name, unit_text, note)
+        for offset, (value_text, code, name, unit_text, note) in enumerate(zip(
+            below_header("value"), below_header("indicator_code"),
+            below_header("indicator_name"), below_header("unit_text"), below_header("note"),
+            strict=True))
+        # blank = not reported; a row naming no indicator is the `(1) (2) (3)` row under the
+        # header or a signature block
+        if value_text is not None and not (_not_an_indicator(code) and _not_an_indicator(name))
+    ]
     if all(_plain_digits(value_text) for _, value_text, *_rest in found):
         numeric_rows = {row_index for row_index, *_rest in found}
     else:
         numeric_rows = numeric_cells()
-    for row_index, value_text, code, name, row in found:
-        value_number = _as_number(value_text) if row_index in numeric_rows else None
-        submission.cells.append((
-            sheet_name,
-            row_index + 1,  # Excel rows are 1-based
-            value_letter,
-            code,
-            name,
-            cell(row, "unit_text"),
-            value_text,
-            value_number,
-            cell(row, "note"),
-        ))
+    submission.cells.extend(
+        (sheet_name, row_index + 1, value_letter, code, name, unit_text, value_text,  # 1-based
+         _as_number(value_text) if row_index in numeric_rows else None, note)
+        for row_index, value_text, code, name, unit_text, note in found
+    )
 
 
 def _plain_digits(text: str) -> bool:
