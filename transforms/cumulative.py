@@ -323,8 +323,9 @@ def _stock_cumulatives() -> dict[str, tuple[pl.Expr, pl.Expr, pl.Expr]]:
     }
 
 
-def _long_values(wide: pl.DataFrame, cumulatives: dict) -> pl.DataFrame:
-    """The wide frame's eight periods as WARD_VALUES rows (those with a value)."""
+def _long_values(wide: pl.DataFrame, cumulatives: dict) -> pl.LazyFrame:
+    """The wide frame's eight periods as WARD_VALUES rows (those with a value), as one lazy
+    query: Polars then computes the eight selections in parallel."""
     parts = []
     for quarter in QUARTER_KINDS:
         value, approx, source = _f(quarter)
@@ -332,7 +333,8 @@ def _long_values(wide: pl.DataFrame, cumulatives: dict) -> pl.DataFrame:
     for kind, (value, approx, source) in cumulatives.items():
         parts.append((kind, value, approx, _v(kind).is_null(), source))
     frames = [
-        wide.select(
+        wide.lazy()
+        .select(
             "ward_code",
             pl.concat_str(pl.col("year"), pl.lit(f"-{kind}")).alias("period"),
             "indicator_code",
@@ -340,7 +342,8 @@ def _long_values(wide: pl.DataFrame, cumulatives: dict) -> pl.DataFrame:
             approx.fill_null(False).alias("is_approximate"),
             derived.alias("is_derived"),
             source.alias("file_hash"),
-        ).filter(pl.col("value").is_not_null())
+        )
+        .filter(pl.col("value").is_not_null())
         for kind, value, approx, derived, source in parts
     ]
     return pl.concat(frames)
@@ -455,6 +458,8 @@ def derive_ward_values(
     """The figure that counts per ward, period and indicator, and the findings made on the way.
 
     Returns (WARD_VALUES frame, FINDINGS frame); see the module docstring for every case.
+    Ward values are sorted by period, ward_code and indicator_code (the order build_outputs
+    publishes them in), findings by ward_code, period, indicator_code and finding_code.
 
     Args:
         submissions: one row per winning file: file_hash, ward_code, period, report_date,
@@ -502,7 +507,8 @@ def derive_ward_values(
             [_long_values(sums, _sum_cumulatives()), _long_values(stocks, _stock_cumulatives())]
         )
         .select([pl.col(column).cast(dtype) for column, dtype in WARD_VALUES.items()])
-        .sort("ward_code", "period", "indicator_code")
+        .sort("period", "ward_code", "indicator_code")
+        .collect()
     )
     findings = pl.concat(
         [

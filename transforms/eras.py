@@ -49,21 +49,30 @@ def key_by_unit_version(submissions: pl.DataFrame, units: pl.DataFrame) -> pl.Da
 
 def restore_ward_codes(frame: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
     """Plain ward codes again, keeping only rows whose period ends while that version is valid
-    (e.g. an old ward's 2025-Y, which its version does not reach, is dropped)."""
+    (e.g. an old ward's 2025-Y, which its version does not reach, is dropped). Row order kept."""
     if frame.is_empty():
         return frame
-    split = frame.with_row_index("_order").with_columns(
+    restored = frame.join(_restored_keys(frame.select("ward_code", "period").unique(), units),
+                          on=["ward_code", "period"], how="inner", nulls_equal=True,
+                          maintain_order="left")
+    return restored.with_columns(pl.col("_code").alias("ward_code")).select(frame.columns)
+
+
+def _restored_keys(pairs: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
+    """For each distinct (keyed ward_code, period) worth keeping: its plain code `_code`.
+
+    Decided once per pair (a few thousand) rather than once per value row (millions)."""
+    split = pairs.with_columns(
         pl.col("ward_code").str.split_exact(SEPARATOR, 1).struct.rename_fields(
             ["_code", "_from"]).alias("_parts"))
     split = split.unnest("_parts").with_columns(pl.col("_from").str.to_date(strict=False))
     wards = units.filter(pl.col("level") == "ward").select(
         pl.col("unit_code").alias("_code"), pl.col("valid_from").alias("_from"), "valid_to")
-    restored = (
-        split.join(_period_ends(frame["period"]), on="period", how="left")
+    return (
+        split.join(_period_ends(pairs["period"]), on="period", how="left")
         .join(wards, on=["_code", "_from"], how="left")
         .filter(pl.col("_from").is_null() | pl.col("period").is_null()
                 | ((pl.col("_end") >= pl.col("_from"))
                    & (pl.col("valid_to").is_null() | (pl.col("_end") <= pl.col("valid_to")))))
-        .with_columns(pl.col("_code").alias("ward_code"))
+        .select("ward_code", "period", "_code")
     )
-    return restored.sort("_order").select(frame.columns)

@@ -182,10 +182,8 @@ def units_by_level(
 def _contributions(ward_values: pl.DataFrame, indicators: pl.DataFrame) -> pl.DataFrame:
     """One row per ward, period and catalog indicator it counts for: x (value or numerator), y
     (denominator, ratios only)."""
-    additive = indicators.filter(pl.col("aggregation").is_in(["sum", "stock"])).select(
-        "indicator_code"
-    )
-    plain = ward_values.join(additive, on="indicator_code", how="semi").select(
+    additive = indicators.filter(pl.col("aggregation").is_in(["sum", "stock"]))["indicator_code"]
+    plain = ward_values.filter(pl.col("indicator_code").is_in(additive.implode())).select(
         "period",
         "ward_code",
         "indicator_code",
@@ -196,11 +194,14 @@ def _contributions(ward_values: pl.DataFrame, indicators: pl.DataFrame) -> pl.Da
         "indicator_code", "numerator_code", "denominator_code"
     )
     values = ward_values.select("period", "ward_code", "indicator_code", "value")
+    denominators = values.filter(
+        pl.col("indicator_code").is_in(ratios["denominator_code"].implode())
+    )
     both = (
         ratios.join(values, left_on="numerator_code", right_on="indicator_code", how="inner")
         .rename({"value": "x"})
         .join(
-            values,
+            denominators,
             left_on=["period", "ward_code", "denominator_code"],
             right_on=["period", "ward_code", "indicator_code"],
             how="inner",
@@ -256,15 +257,23 @@ def rollup(
         .otherwise(pl.col("x"))
         .round(DECIMALS)
     )
+    # Sorting the few thousand unit rows, then keeping that order through the joins, gives the
+    # summary order without sorting the hundreds of thousands of summary rows.
+    ordered_units = unit_rows.join(periods.select("period", "period_rank"), on="period").sort(
+        "level", "period_rank", "unit_code"
+    )
     summary = (
-        unit_rows.join(catalog, how="cross")
-        .join(totals, on=["period", "level", "unit_code", "indicator_code"], how="left")
-        .join(periods.select("period", "period_rank"), on="period")
+        ordered_units.join(catalog.sort("sort_order"), how="cross", maintain_order="left_right")
+        .join(
+            totals,
+            on=["period", "level", "unit_code", "indicator_code"],
+            how="left",
+            maintain_order="left",
+        )
         .with_columns(
             value=pl.when(pl.col("wards_reporting") > 0).then(value),
             wards_reporting=pl.col("wards_reporting").fill_null(0),
         )
-        .sort("level", "period_rank", "unit_code", "sort_order")
         .select([pl.col(column).cast(dtype) for column, dtype in SUMMARY.items()])
     )
     result = {level: summary.filter(pl.col("level") == level) for level in LEVELS}
@@ -310,7 +319,9 @@ def restate_to_current(ward_values: pl.DataFrame, crosswalk: pl.DataFrame) -> pl
             )
             .drop("new_code")
         )
-    merged = restated.group_by("ward_code", "period", "indicator_code").agg(
+    # maintain_order=True: about twice as fast here (Polars 2.1, national data), and the groups
+    # come out in the input's order, sorted by period or by ward, so the sort below is faster.
+    merged = restated.group_by("ward_code", "period", "indicator_code", maintain_order=True).agg(
         pl.col("value").sum().round(DECIMALS),
         pl.col("is_approximate").any(),
         pl.col("is_derived").any(),

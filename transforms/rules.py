@@ -239,9 +239,7 @@ def flag_outliers(
     if quarters.is_empty():
         return pl.DataFrame(schema=FINDINGS)
 
-    ends = pl.DataFrame(
-        {"period": sorted(set(quarters["period"].to_list()))}, schema={"period": pl.String}
-    ).with_columns(
+    ends = quarters.select(pl.col("period").unique().sort()).with_columns(
         period_end=pl.col("period").map_elements(period_end, return_dtype=pl.Date)
     )  # one call per distinct period, not per row
     wards = units.filter(pl.col("level") == "ward").select(
