@@ -19,7 +19,7 @@ def test_read_batch_archives_the_bytes_it_reads(tmp_path):
     files, cells = read_batch([(file_hash, str(source), str(target))])
 
     assert target.read_bytes() == source.read_bytes()
-    assert target.name == f"{file_hash}.json" and target.parent.name == file_hash[:2]
+    assert target == tmp_path / "archive" / f"{file_hash}.json"
     assert files["read_error"] == [None] and cells["value_text"] == ["3"]
     assert list(target.parent.iterdir()) == [target]  # no temporary file left behind
 
