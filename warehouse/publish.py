@@ -15,6 +15,7 @@ partitions while a run is writing; the DuckDB file is the consistent snapshot.
 """
 
 import os
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -56,6 +57,10 @@ def publish_duckdb(state: duckdb.DuckDBPyConnection, target: Path,
                    completed_run: dict | None = None) -> Path:
     """Copy the published tables from the open state database into a new file at `target`.
 
+    When the published file already holds this data version (a run that found nothing new),
+    it is copied as it is and only its run history (`ops.*`) is refreshed: a file copy instead
+    of re-inserting every table, which was most of an incremental run's publishing.
+
     Args:
         completed_run: `run_id`, `counts`, `ended_at` of the run publishing: marked completed in
             the new file only (the state database marks it once the file is in place), so a run
@@ -65,10 +70,14 @@ def publish_duckdb(state: duckdb.DuckDBPyConnection, target: Path,
     for leftover in (temporary, Path(f"{temporary}.wal")):
         leftover.unlink(missing_ok=True)  # from a run killed while publishing
     state_catalog = state.execute("select current_database()").fetchall()[0][0]
+    current = _copy_if_current(state, target, temporary)
     state.execute(f"attach '{temporary}' as published (storage_version '{STORAGE_VERSION}')")
     try:
-        apply_schema(state, catalog="published")
-        for table in PUBLISHED_TABLES:
+        tables = RUN_TABLES if current else PUBLISHED_TABLES
+        if not current:
+            apply_schema(state, catalog="published")
+        for table in tables:
+            state.execute(f"delete from published.{table}")
             state.execute(f"insert into published.{table} select * from {state_catalog}.{table}")
         if completed_run:
             finish_run(state, completed_run["run_id"], "completed", completed_run["counts"],
@@ -81,6 +90,31 @@ def publish_duckdb(state: duckdb.DuckDBPyConnection, target: Path,
     os.replace(temporary, target)
     _fsync(target.parent)
     return target
+
+
+RUN_TABLES = ("ops.runs", "ops.meta")
+
+
+def _copy_if_current(state: duckdb.DuckDBPyConnection, target: Path, temporary: Path) -> bool:
+    """Copy `target` to `temporary` if it holds the state's data version and schema."""
+    if not target.exists():
+        return False
+    wanted = state.execute("select key, value from ops.meta where key in "
+                           "('data_version', 'schema')").fetchall()
+    shutil.copyfile(target, temporary)
+    try:
+        copy = duckdb.connect(str(temporary), read_only=True)
+        try:
+            found = copy.execute("select key, value from ops.meta where key in "
+                                 "('data_version', 'schema')").fetchall()
+        finally:
+            copy.close()
+    except duckdb.Error:
+        found = []
+    if sorted(found) == sorted(wanted) and len(wanted) == 2:
+        return True
+    temporary.unlink()
+    return False
 
 
 def write_parquet(table: str, frame: pl.DataFrame, root: Path) -> int:

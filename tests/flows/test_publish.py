@@ -164,3 +164,27 @@ def test_write_parquet_replaces_partitions_and_drops_stale_ones(tmp_path):
     assert sorted(p.name for p in (folder / "period=2021-Q2").iterdir()) == ["part-0.parquet"]
     assert pl.read_parquet(folder / "period=2021-Q2" / "part-0.parquet")["value"].to_list() \
         == [3.0]
+
+
+def test_a_run_with_nothing_new_republishes_the_same_tables_and_records_itself(
+        night_one, prefect_server, tmp_path):
+    from ops_support import outputs, runs
+    from polars.testing import assert_frame_equal
+
+    data_dir = tmp_path / "data"
+    shutil.copytree(night_one, data_dir)
+    before = outputs(data_dir)
+
+    done = mttq("run", "--data-dir", str(data_dir), server=prefect_server)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    for table, frame in outputs(data_dir).items():
+        assert_frame_equal(frame, before[table])
+    history = runs(data_dir)
+    assert [run["status"] for run in history] == ["completed", "completed"]
+    files_new = published(data_dir, "select files_new from ops.runs order by started_at")
+    assert files_new["files_new"].to_list()[-1] == 0
+    opened = subprocess.run([str(BIN / "duckdb"), "-readonly", str(data_dir / "warehouse" /
+                             "mttq.duckdb"), "-c", "select count(*) from ops.runs"],
+                            capture_output=True, text=True)
+    assert opened.returncode == 0 and "2" in opened.stdout, opened.stderr  # duckdb-cli 1.5.x
