@@ -318,8 +318,9 @@ def summary(result: SizeResult) -> list[str]:
 def scale_table(results: list[SizeResult]) -> list[str]:
     """The README's table: one row per size."""
     head = ("| size | files | floor s | full s | full ÷ floor | full ms/file | incremental s "
-            "| peer s | peer ÷ full | full (running server) s | ÷ floor | peak RSS MB |")
-    lines = [head, "|" + "---|" * 12]
+            "| peer s | peer ÷ full | full (running server) s | ÷ floor "
+            "| incremental (running server) s | peak RSS MB |")
+    lines = [head, "|" + "---|" * 13]
     for r in results:
         def cell(value: float | None, fmt: str) -> str:
             return "—" if value is None else format(value, fmt)
@@ -333,6 +334,7 @@ def scale_table(results: list[SizeResult]) -> list[str]:
             f"| {cell(r.wall('peer'), '.0f')}{'~' if peer and 'extrapolated' in peer.note else ''} "
             f"| {cell(r.ratio('peer', 'full'), '.1f')}× "
             f"| {cell(r.wall('full_srv'), '.1f')} | {cell(r.ratio('full_srv', 'floor'), '.1f')}× "
+            f"| {cell(r.wall('incremental_srv'), '.1f')} "
             f"| {cell(max((m.peak_rss_mb for m in (full, srv) if m), default=None), '.0f')} |")
     return lines
 
