@@ -187,7 +187,7 @@ def bench_size(size: Size, args: argparse.Namespace, log: callable) -> SizeResul
     result = SizeResult(size.label, len(files))
     log(f"\n== {size.label}: {len(files):,} files ({inbox}) ==")
     warm_page_cache(files)
-    result.measures["floor"] = measure_floor(files)
+    result.measures["floor"] = median_of([measure_floor(files) for _ in range(args.repeat)])
     log(_line(result.measures["floor"]))
 
     env = {**os.environ, "MTTQ_PROVINCE": "all", "PYTHONUNBUFFERED": "1"}
@@ -229,27 +229,40 @@ def bench_size(size: Size, args: argparse.Namespace, log: callable) -> SizeResul
 def _bench_mttq(result: SizeResult, inbox: Path, files: list[Path], env: dict[str, str],
                 suffix: str, args: argparse.Namespace, log: callable) -> None:
     where = "running server" if suffix else "temporary server"
-    empty = run_measured(f"prefect{suffix}", [str(BIN / "python"), "-c", EMPTY_FLOW], env,
-                         0, args.out / f"prefect{suffix}.log")
-    empty.note = f"empty flow, {where}"
-    result.measures[empty.name] = empty
-    log(_line(empty))
     data_dir = args.out / f"data-{result.size}{suffix}"
-    remove_and_settle(data_dir)
     command = [str(BIN / "mttq"), "run", "--inbox", str(inbox), "--data-dir", str(data_dir)]
-    full = run_measured(f"full{suffix}", command, env, len(files),
-                        args.out / f"full{suffix}.log")
-    full.note = f"mttq run, empty data dir, {where}"
-    result.measures[full.name] = full
-    log(_line(full))
-    _check_published(data_dir, len(files))
-    incremental = run_measured(f"incremental{suffix}", command, env, 0,
-                               args.out / f"incremental{suffix}.log")
-    incremental.note = f"mttq run, nothing new, {where}"
-    result.measures[incremental.name] = incremental
-    log(_line(incremental))
+    samples: dict[str, list[Measure]] = {"prefect": [], "full": [], "incremental": []}
+    for _ in range(args.repeat):  # interleaved, so that a noisy minute touches every figure
+        samples["prefect"].append(run_measured(
+            f"prefect{suffix}", [str(BIN / "python"), "-c", EMPTY_FLOW], env, 0,
+            args.out / f"prefect{suffix}.log"))
+        remove_and_settle(data_dir)
+        samples["full"].append(run_measured(f"full{suffix}", command, env, len(files),
+                                            args.out / f"full{suffix}.log"))
+        _check_published(data_dir, len(files))
+        samples["incremental"].append(run_measured(f"incremental{suffix}", command, env, 0,
+                                                   args.out / f"incremental{suffix}.log"))
+    notes = {"prefect": f"empty flow, {where}", "full": f"mttq run, empty data dir, {where}",
+             "incremental": f"mttq run, nothing new, {where}"}
+    for name, measures in samples.items():
+        measure = median_of(measures)
+        measure.note = notes[name] + measure.note
+        result.measures[measure.name] = measure
+        log(_line(measure))
     if not args.keep:
         remove_and_settle(data_dir)
+
+
+def median_of(measures: list[Measure]) -> Measure:
+    """The median wall time (and the largest peak RSS) of repeated measurements."""
+    walls = sorted(m.wall_s for m in measures)
+    middle = len(walls) // 2
+    wall = walls[middle] if len(walls) % 2 else (walls[middle - 1] + walls[middle]) / 2
+    peaks = [m.peak_rss_mb for m in measures if m.peak_rss_mb is not None]
+    first = measures[0]
+    note = f" (median of {len(measures)})" if len(measures) > 1 else ""
+    return Measure(first.name, wall, max(peaks) if peaks else None, first.files,
+                   first.note + note)
 
 
 def remove_and_settle(folder: Path) -> None:
@@ -357,6 +370,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--peer-max-files", type=int, default=11000,
                         help="above this, time the peer on that many files and scale")
     parser.add_argument("--keep", action="store_true", help="keep the data dirs")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="measure the floor and every mttq figure N times, keep the median")
     parser.add_argument("--out", type=Path, default=OUT_DIR)
     return parser.parse_args(argv)
 

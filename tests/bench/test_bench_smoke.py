@@ -9,7 +9,7 @@ pytest.importorskip("pandas", reason="pip install -e '.[dev]' (bench extra)")
 pytest.importorskip("psutil", reason="pip install -e '.[dev]' (bench extra)")
 
 from bench.inbox import Size, ensure_inbox, inbox_files  # noqa: E402
-from bench.run import main  # noqa: E402
+from bench.run import Measure, main, median_of  # noqa: E402
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -49,3 +49,12 @@ def test_bench_run_tiny_measures_everything_and_prints_ratios(tmp_path, prefect_
         assert expected in printed
     assert list(tmp_path.glob("results-*.json"))
     print(printed)
+
+
+def test_median_of_repeated_measures_keeps_the_middle_time_and_the_largest_memory():
+    measures = [Measure("full", 9.0, 700, 10), Measure("full", 30.0, 650, 10),
+                Measure("full", 10.0, 900, 10)]
+    median = median_of(measures)
+    assert (median.wall_s, median.peak_rss_mb, median.files) == (10.0, 900, 10)
+    assert median.note == " (median of 3)"
+    assert median_of(measures[:2]).wall_s == 19.5
