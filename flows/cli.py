@@ -34,7 +34,8 @@ DataDir = Annotated[Path | None, typer.Option(
 @app.callback()
 def _before_command(ctx: typer.Context) -> None:
     global _early_server
-    if ctx.invoked_subcommand in FLOW_COMMANDS and _early_server is None:
+    showing_help = "--help" in sys.argv[1:]
+    if ctx.invoked_subcommand in FLOW_COMMANDS and not showing_help and _early_server is None:
         from flows.prefect_api import EarlyServer
 
         _early_server = EarlyServer().start()

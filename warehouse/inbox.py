@@ -72,8 +72,8 @@ class ChangedWhileReading(RuntimeError):
     """An inbox file's bytes are not those hashed when the inbox was scanned."""
 
 
-def keep_copy(data: bytes, file_hash: str, target: Path) -> None:
-    """Keep a file's bytes in the content-addressed archive, once.
+def keep_copy(data: bytes, file_hash: str, target: Path, source: str = "") -> None:
+    """Keep a file's bytes (read from `source`) in the content-addressed archive, once.
 
     Written to a temporary name, then renamed, so that a killed run never leaves a half-written
     archive file under its final name. The bytes must be those hashed by the scan: a file
@@ -81,8 +81,8 @@ def keep_copy(data: bytes, file_hash: str, target: Path) -> None:
     """
     if hashlib.sha256(data).hexdigest() != file_hash:
         raise ChangedWhileReading(
-            f"{target.name}: the inbox file changed while the run was reading it; run again "
-            "/ tệp trong hộp thư bị thay đổi trong lúc đang đọc, hãy chạy lại")
+            f"{source or target.name}: the file changed while the run was reading it; run "
+            "again / tệp bị thay đổi trong lúc đang đọc, hãy chạy lại")
     if os.path.exists(target):
         return
     folder = str(target.parent)

@@ -529,7 +529,7 @@ def read_batch(items: list[tuple[str, ...]]) -> tuple[dict[str, list], dict[str,
         data = None
         if archive_to:
             data = Path(path).read_bytes()
-            keep_copy(data, file_hash, Path(archive_to[0]))
+            keep_copy(data, file_hash, Path(archive_to[0]), source=path)
             pause_point("ingest")
         submission = read_submission(Path(path), data)
         files["file_hash"].append(file_hash)

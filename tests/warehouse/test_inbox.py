@@ -26,8 +26,9 @@ def test_read_batch_archives_the_bytes_it_reads(tmp_path):
 
 def test_a_file_rewritten_after_the_scan_is_not_archived_under_the_old_hash(tmp_path):
     target = archive_path(tmp_path / "archive", "0" * 64, ".xlsx")
-    with pytest.raises(ChangedWhileReading, match="changed while the run was reading"):
-        keep_copy(b"new bytes", "0" * 64, target)
+    with pytest.raises(ChangedWhileReading, match="inbox/a.xlsx: the file changed while the "
+                                                  "run was reading it; run again"):
+        keep_copy(b"new bytes", "0" * 64, target, source="inbox/a.xlsx")
     assert not target.parent.exists() or not any(target.parent.iterdir())
 
 
