@@ -4,7 +4,6 @@ for an expected problem (bad file, busy writer, missing folder)."""
 import os
 import sys
 import traceback
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +16,7 @@ from rich.console import Console  # noqa: E402
 from rich.markup import escape  # noqa: E402
 
 from flows import report
+from flows.prefect_api import EarlyServer
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="mttq: tổng hợp báo cáo MTTQ phường/xã / MTTQ ward report roll-up.")
@@ -36,8 +36,6 @@ def _before_command(ctx: typer.Context) -> None:
     global _early_server
     showing_help = "--help" in sys.argv[1:]
     if ctx.invoked_subcommand in FLOW_COMMANDS and not showing_help and _early_server is None:
-        from flows.prefect_api import EarlyServer
-
         _early_server = EarlyServer().start()
 
 
@@ -160,7 +158,8 @@ def _run_flow(flow_, parameters: dict, data_dir: Path | None) -> None:
 
 
 def _prefect_api():
-    return _early_server.use() if _early_server else nullcontext()
+    """The Prefect API and settings of a flow run started here (flows/prefect_api.py)."""
+    return (_early_server or EarlyServer()).use()
 
 
 @app.command()

@@ -68,13 +68,14 @@ class EarlyServer:
         settings = get_current_settings()
         if settings.api.url or not settings.server.ephemeral.enabled:
             self.stop()  # a server configured in a profile or prefect.toml: use that one
-        if not self.api_url or not self._ready():
-            yield
-            return
-        # No heartbeats: they tell a long-lived server that a run died, and this server dies
-        # with the run (ops.runs records killed runs); stopping their thread costs up to 1 s.
-        with temporary_settings(updates={PREFECT_API_URL: self.api_url,
-                                         PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        # No flow-run heartbeats for a run started from the command line: they let a server's
+        # zombie-detection automation mark a killed run crashed, but a temporary server dies
+        # with the run, and ops.runs with the writer's lock already tell a killed run (`mttq
+        # status`); stopping their thread costs up to 1 s. Deployment runs keep them.
+        updates = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+        if self.api_url and self._ready():
+            updates[PREFECT_API_URL] = self.api_url
+        with temporary_settings(updates=updates):
             yield
 
     def _ready(self) -> bool:
