@@ -1,6 +1,7 @@
 """The backfill flow: read a range's archived reports again with today's reference data."""
 
 from prefect import flow
+from prefect.utilities.annotations import quote
 
 from flows.run import recorded_run
 from flows.settings import load_settings
@@ -32,6 +33,6 @@ def backfill(period_from: str, period_to: str, data_dir: str | None = None,
         chosen = select_archived_files(settings, period_from, period_to)
         read = read_files(chosen.to_read, settings.workers)
         ingested = ingest_files(read, reference, settings.strict)
-        counts = restate_files(settings, chosen, ingested, reference, run_id)
+        counts = restate_files(settings, quote(chosen), ingested, reference, run_id)
         published = publish_outputs(settings, run_id, counts)
         return {"run_id": run_id, **counts, **published}

@@ -5,6 +5,7 @@ lives in DuckDB). Only IO tasks retry, and only on OS-level errors: a data error
 retried.
 """
 
+import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -89,15 +90,18 @@ def scan_inbox(settings: Settings) -> InboxScan:
     logger = get_run_logger()
     if not settings.inbox_dir.is_dir():
         raise FileNotFoundError(f"inbox folder not found: {settings.inbox_dir}")
-    found = inbox.with_hashes(inbox.discover(settings.inbox_dir))
-    listing = inbox.listing_frame(found)
     with db.connect(settings.state_db) as con:
+        # unchanged files (same size, times and inode as last night) are not hashed again
+        scanned_at_ns = time.time_ns()
+        found = inbox.with_hashes(inbox.discover(settings.inbox_dir), state.inbox_index(con))
+        state.save_inbox_index(con, found, scanned_at_ns)
         known = db.read(con, "raw.files").select("file_hash", "original_path")
-    new_files = classify_inbox(listing, known)
+    new_files = classify_inbox(inbox.listing_frame(found), known)
     by_path = {f.relative_path: f.path for f in found}
+    archive_dir = settings.archive_dir
     to_read = [
         (file_hash, str(by_path[path]),
-         str(inbox.archive_path(settings.archive_dir, file_hash, by_path[path].suffix)))
+         str(inbox.archive_path(archive_dir, file_hash, by_path[path].suffix)))
         for file_hash, path in new_files.filter(pl.col("duplicate_of").is_null())
         .select("file_hash", "original_path").iter_rows()
     ]

@@ -37,6 +37,38 @@ def ingest_findings(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return db.read(con, "raw.findings")
 
 
+def inbox_index(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[tuple[int, ...], str]]:
+    """The last scan: relative path -> ((size, mtime_ns, ctime_ns, inode), file_hash)."""
+    rows = con.execute("select original_path, size_bytes, mtime_ns, ctime_ns, inode, file_hash "
+                       "from ops.inbox_index").fetchall()
+    return {path: ((size, mtime, ctime, inode), file_hash)
+            for path, size, mtime, ctime, inode, file_hash in rows}
+
+
+RACY_NS = 2_000_000_000  # a file changed this close to the scan may change again unseen
+
+
+def save_inbox_index(con: duckdb.DuckDBPyConnection, found: list, scanned_at_ns: int) -> None:
+    """Replace the last scan with this one (warehouse.inbox.InboxFile, hashed). Only a cache:
+    a hash is the file's content whatever the run does next, so it needs no run transaction.
+
+    A file changed within 2 s of the scan is not trusted next time (as git's "racy" index
+    entries): a second write in the same clock tick could leave its size and times as they were.
+    """
+    keys = list(zip(*((size, mtime, ctime if ctime < scanned_at_ns - RACY_NS else -1, inode)
+                      for size, mtime, ctime, inode in (f.stat_key for f in found)),
+                    strict=True)) or [[], [], [], []]
+    frame = pl.DataFrame(
+        {"original_path": [f.relative_path for f in found], "size_bytes": keys[0],
+         "mtime_ns": keys[1], "ctime_ns": keys[2], "inode": keys[3],
+         "file_hash": [f.file_hash for f in found]},
+        schema={"original_path": pl.String, "size_bytes": pl.Int64, "mtime_ns": pl.Int64,
+                "ctime_ns": pl.Int64, "inode": pl.Int64, "file_hash": pl.String})
+    con.execute("begin transaction")
+    db.replace(con, "ops.inbox_index", frame)
+    con.execute("commit")
+
+
 def data_version(con: duckdb.DuckDBPyConnection) -> int:
     """Bumped whenever the outputs change; the publisher compares it with what it published."""
     return int(db.get_meta(con, "data_version") or 0)

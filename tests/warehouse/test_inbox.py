@@ -1,10 +1,13 @@
 """The archive keeps each file's bytes once, under their hash, and never the wrong bytes."""
 
 import hashlib
+import os
+import time
 
 import pytest
 
-from warehouse.inbox import ChangedWhileReading, archive_path, keep_copy
+from warehouse import db, inbox, state
+from warehouse.inbox import ChangedWhileReading, archive_path, discover, keep_copy, with_hashes
 from warehouse.readers import read_batch
 
 
@@ -40,3 +43,63 @@ def test_keep_copy_keeps_the_first_copy(tmp_path):
     mtime = target.stat().st_mtime_ns
     keep_copy(data, file_hash, target)
     assert target.read_bytes() == data and target.stat().st_mtime_ns == mtime
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_discover_lists_reports_in_sub_folders_and_skips_office_litter(tmp_path):
+    (tmp_path / "quan_1" / "q3").mkdir(parents=True)
+    (tmp_path / "quan_1" / "q3" / "00001.xlsx").write_bytes(b"a")
+    (tmp_path / "00002.csv").write_bytes(b"bb")
+    for litter in ("~$00001.xlsx", ".DS_Store", "Thumbs.db"):
+        (tmp_path / "quan_1" / litter).write_bytes(b"x")
+
+    found = discover(tmp_path)
+
+    assert [f.relative_path for f in found] == ["00002.csv", "quan_1/q3/00001.xlsx"]
+    assert [f.size_bytes for f in found] == [2, 1]
+
+
+def test_an_unchanged_file_is_not_hashed_again(tmp_path, monkeypatch):
+    (tmp_path / "00001.csv").write_bytes(b"first report")
+    first = with_hashes(discover(tmp_path))
+    known = {f.relative_path: (f.stat_key, f.file_hash) for f in first}
+    monkeypatch.setattr(inbox, "hash_file", lambda path: pytest.fail(f"{path} hashed again"))
+
+    again = with_hashes(discover(tmp_path), known)
+
+    assert [f.file_hash for f in again] == [_sha256(b"first report")]
+
+
+def test_a_file_rewritten_in_place_is_hashed_again_even_with_its_old_size_and_time(tmp_path):
+    report = tmp_path / "00001.csv"
+    report.write_bytes(b"value 1084")
+    first = with_hashes(discover(tmp_path))
+    known = {f.relative_path: (f.stat_key, f.file_hash) for f in first}
+    old = report.stat()
+    time.sleep(0.05)  # past the file system's clock tick, as any real rewrite is
+    report.write_bytes(b"value 1048")  # the same size; and the old modification time put back
+    os.utime(report, ns=(old.st_atime_ns, old.st_mtime_ns))
+
+    again = with_hashes(discover(tmp_path), known)
+
+    assert again[0].received_at == first[0].received_at  # what an mtime cache would trust
+    assert again[0].file_hash == _sha256(b"value 1048")
+
+
+def test_the_scan_index_trusts_only_files_that_settled_before_the_scan(tmp_path):
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "inbox" / "00001.csv").write_bytes(b"report")
+    found = with_hashes(discover(tmp_path / "inbox"))
+    written_ns = found[0].stat_key[2]
+
+    with db.connect(tmp_path / "state.duckdb") as con:
+        state.save_inbox_index(con, found, scanned_at_ns=written_ns + 1)  # just written
+        just_written = state.inbox_index(con)
+        state.save_inbox_index(con, found, scanned_at_ns=written_ns + 10**10)  # 10 s later
+        settled = state.inbox_index(con)
+
+    assert just_written["00001.csv"][0] != found[0].stat_key  # will be hashed again
+    assert settled == {"00001.csv": (found[0].stat_key, _sha256(b"report"))}
