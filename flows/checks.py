@@ -28,7 +28,7 @@ def validate_files(paths: list[Path], strict: bool = False) -> Validation:
     """
     expanded: list[Path] = []
     for path in paths:
-        expanded += [f.path for f in discover(path)] if path.is_dir() else [path]
+        expanded += [Path(f.path) for f in discover(path)] if path.is_dir() else [path]
     expanded = list(dict.fromkeys(expanded))
     existing = [p for p in expanded if p.is_file()]
     items = [(f"file-{index}", str(p)) for index, p in enumerate(existing)]

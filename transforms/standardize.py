@@ -82,6 +82,14 @@ def standardize_headers(headers: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _folded(names: pl.Series) -> pl.Expr:
+    """`fold` of each name, computed once per distinct name (a template repeats the same few
+    dozen names in every file: a Python call per cell was a fifth of the standardizing)."""
+    distinct = names.drop_nulls().unique().to_list()
+    return pl.col(names.name).replace_strict(distinct, [fold(n) for n in distinct],
+                                             default=None, return_dtype=pl.String)
+
+
 def resolve_indicators(raw_values: pl.DataFrame, indicators: pl.DataFrame) -> pl.DataFrame:
     """Attach the catalog indicator to each value cell, by code or else by folded name.
 
@@ -100,7 +108,7 @@ def resolve_indicators(raw_values: pl.DataFrame, indicators: pl.DataFrame) -> pl
     resolved = (
         raw_values.with_columns(
             pl.col("indicator_code").str.strip_chars().str.to_lowercase().alias("code_key"),
-            pl.col("indicator_name").map_elements(fold, return_dtype=pl.String).alias("name_key"),
+            _folded(raw_values["indicator_name"]).alias("name_key"),
         )
         .join(by_name, on="name_key", how="left")
         .with_columns(

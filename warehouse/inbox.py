@@ -19,7 +19,7 @@ IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
 class InboxFile:
     """A file found in the inbox."""
 
-    path: Path
+    path: str  # a plain string: a Path per file was half the cost of listing 10,000 files
     relative_path: str
     size_bytes: int
     received_at: datetime  # modification time: when it landed in the inbox
@@ -53,7 +53,7 @@ def _discover(folder: str, prefix: str, found: list[InboxFile]) -> None:
                 continue
             stat = entry.stat()
             found.append(InboxFile(
-                path=Path(entry.path),
+                path=entry.path,
                 relative_path=prefix + name,
                 size_bytes=stat.st_size,
                 received_at=datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0),
@@ -61,9 +61,9 @@ def _discover(folder: str, prefix: str, found: list[InboxFile]) -> None:
             ))
 
 
-def hash_file(path: Path) -> str:
+def hash_file(path: str | Path) -> str:
     """SHA-256 of the file's bytes."""
-    with path.open("rb") as handle:
+    with open(path, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 

@@ -16,6 +16,7 @@ partitions while a run is writing; the DuckDB file is the consistent snapshot.
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -54,7 +55,8 @@ UNKNOWN_PERIOD = "unknown"
 
 
 def publish_duckdb(state: duckdb.DuckDBPyConnection, target: Path,
-                   completed_run: dict | None = None) -> Path:
+                   completed_run: dict | None = None,
+                   before_swap: Callable[[], object] | None = None) -> Path:
     """Copy the published tables from the open state database into a new file at `target`.
 
     When the published file already holds this data version (a run that found nothing new),
@@ -65,6 +67,8 @@ def publish_duckdb(state: duckdb.DuckDBPyConnection, target: Path,
         completed_run: `run_id`, `counts`, `ended_at` of the run publishing: marked completed in
             the new file only (the state database marks it once the file is in place), so a run
             killed before the swap is never recorded as completed.
+        before_swap: waited for once the new file is built, before it replaces the old one (the
+            Parquet files, written meanwhile on another thread, are then complete first).
     """
     temporary = target.with_name(f".{target.name}.building")
     for leftover in (temporary, Path(f"{temporary}.wal")):
@@ -85,6 +89,8 @@ def publish_duckdb(state: duckdb.DuckDBPyConnection, target: Path,
     finally:
         state.execute(f"use {state_catalog}")
         state.execute("detach published")
+    if before_swap is not None:
+        before_swap()
     _fsync(temporary)
     pause_point("publish")
     os.replace(temporary, target)
