@@ -219,9 +219,12 @@ def _find_table_header(rows: list[tuple]) -> tuple[int, dict[str, int]] | None:
     for row_index, row in enumerate(rows):
         column_map: dict[str, int] = {}
         for column_index, cell in enumerate(row):
-            name = next((n for n in _table_fields(fold(cell)) if n not in column_map), None)
-            if name:
-                column_map[name] = column_index
+            if cell is None:
+                continue
+            for name in _table_fields(fold(cell)):
+                if name not in column_map:
+                    column_map[name] = column_index
+                    break
         has_indicator = "indicator_code" in column_map or "indicator_name" in column_map
         if has_indicator and "value" in column_map:
             return row_index, column_map
@@ -264,7 +267,9 @@ def _read_header_block(rows: list[tuple]) -> dict[str, str | None]:
     return header
 
 
+@lru_cache(maxsize=4096)
 def _header_field(folded_label: str) -> str | None:
+    """The header field a folded label names (cached: templates repeat the same labels)."""
     if not folded_label:
         return None
     if folded_label in HEADER_LABELS:
