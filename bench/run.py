@@ -183,6 +183,7 @@ class PrefectServer:
 
 def bench_size(size: Size, args: argparse.Namespace, log: callable) -> SizeResult:
     inbox, count = ensure_inbox(size, workers=2, out_dir=args.out)
+    remove_data_dirs(args.out)  # a previous size's or run's
     files = inbox_files(inbox)
     result = SizeResult(size.label, len(files))
     log(f"\n== {size.label}: {len(files):,} files ({inbox}) ==")
@@ -223,20 +224,25 @@ def bench_size(size: Size, args: argparse.Namespace, log: callable) -> SizeResul
                               f"extrapolated from {subset_files:,} files")
         result.measures["peer"] = measure
         log(_line(measure))
+    if not args.keep:
+        remove_data_dirs(args.out)
     return result
 
 
 def _bench_mttq(result: SizeResult, inbox: Path, files: list[Path], env: dict[str, str],
                 suffix: str, args: argparse.Namespace, log: callable) -> None:
     where = "running server" if suffix else "temporary server"
-    data_dir = args.out / f"data-{result.size}{suffix}"
-    command = [str(BIN / "mttq"), "run", "--inbox", str(inbox), "--data-dir", str(data_dir)]
     samples: dict[str, list[Measure]] = {"prefect": [], "full": [], "incremental": []}
-    for _ in range(args.repeat):  # interleaved, so that a noisy minute touches every figure
+    for repeat in range(args.repeat):  # interleaved, so that a noisy minute touches every figure
+        # A data dir of its own for each full run, all removed once everything is measured:
+        # on a `discard`-mounted ext4 the TRIM of a just-deleted 10,000-file archive slows the
+        # next run's file creation for longer than a sync and a pause, which no nightly run
+        # (it never deletes its archive) would pay.
+        data_dir = args.out / f"data-{result.size}{suffix}-{repeat}"
+        command = [str(BIN / "mttq"), "run", "--inbox", str(inbox), "--data-dir", str(data_dir)]
         samples["prefect"].append(run_measured(
             f"prefect{suffix}", [str(BIN / "python"), "-c", EMPTY_FLOW], env, 0,
             args.out / f"prefect{suffix}.log"))
-        remove_and_settle(data_dir)
         samples["full"].append(run_measured(f"full{suffix}", command, env, len(files),
                                             args.out / f"full{suffix}.log"))
         _check_published(data_dir, len(files))
@@ -249,8 +255,6 @@ def _bench_mttq(result: SizeResult, inbox: Path, files: list[Path], env: dict[st
         measure.note = notes[name] + measure.note
         result.measures[measure.name] = measure
         log(_line(measure))
-    if not args.keep:
-        remove_and_settle(data_dir)
 
 
 def median_of(measures: list[Measure]) -> Measure:
@@ -265,14 +269,14 @@ def median_of(measures: list[Measure]) -> Measure:
                    first.note + note)
 
 
-def remove_and_settle(folder: Path) -> None:
-    """Delete a previous run's data dir and let the disk settle before anything is timed: on
-    a `discard`-mounted ext4, the TRIM of 10,000 just-deleted files slows the next run's file
-    creation, which no nightly run (it never deletes its archive) would pay."""
-    if folder.exists():
+def remove_data_dirs(out: Path) -> None:
+    """Delete the runs' data dirs, then let the disk settle (TRIM) before anything is timed."""
+    folders = list(out.glob("data-*"))
+    for folder in folders:
         shutil.rmtree(folder)
+    if folders:
         os.sync()
-        time.sleep(3)
+        time.sleep(5)
 
 
 def _check_published(data_dir: Path, files: int) -> None:
