@@ -17,6 +17,9 @@ import duckdb
 import polars as pl
 
 SCHEMA_DIR = Path(__file__).parent / "schema"
+# Oldest storage format the analysts' tools must open (PyPI's duckdb-cli 1.5.x reads 64..68).
+# New state files are made in it too, so that publishing can copy the state file (publish.py).
+STORAGE_VERSION = "v1.4.0"
 
 
 def schema_files() -> list[Path]:
@@ -59,7 +62,8 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
     """A connection to a DuckDB file with the schema applied (when writable)."""
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    config = {} if read_only else {"storage_compatibility_version": STORAGE_VERSION}
+    con = duckdb.connect(str(path), read_only=read_only, config=config)
     try:
         if not read_only:
             ensure_schema(con)

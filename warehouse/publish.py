@@ -4,7 +4,7 @@ DuckDB: the analysts' file `mttq.duckdb` is rebuilt next to itself from the writ
 database and swapped in with one `os.replace`. A reader that has the old file open keeps reading
 the old snapshot (the old inode lives until it closes) and is never blocked; new connections
 see the new file whole. The file is written in an older storage format so that PyPI's
-`duckdb-cli` 1.5.x and DBeaver open it.
+`duckdb-cli` 1.5.x and DBeaver open it (warehouse/db.py: STORAGE_VERSION).
 
 Parquet: `parquet/<table>/period=<id>/part-0.parquet`, each partition written to a temporary
 name and renamed over the old one, so a reader that opens a partition sees it whole, old or new.
@@ -22,11 +22,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from warehouse.db import apply_schema, pause_point
+from warehouse.db import STORAGE_VERSION, apply_schema, pause_point
 from warehouse.state import finish_run
 
-# Oldest storage format the analysts' tools must open (duckdb-cli 1.5.x reads 64..68).
-STORAGE_VERSION = "v1.4.0"
 PUBLISHED_TABLES = (
     "raw.files",
     "core.units",
@@ -57,11 +55,16 @@ UNKNOWN_PERIOD = "unknown"
 def publish_duckdb(state: duckdb.DuckDBPyConnection, target: Path,
                    completed_run: dict | None = None,
                    before_swap: Callable[[], object] | None = None) -> Path:
-    """Copy the published tables from the open state database into a new file at `target`.
+    """Make the analysts' file from the open state database and swap it in at `target`.
 
-    When the published file already holds this data version (a run that found nothing new),
-    it is copied as it is and only its run history (`ops.*`) is refreshed: a file copy instead
-    of re-inserting every table, which was most of an incremental run's publishing.
+    The cheapest of three ways that applies:
+    - the published file already holds this data version (a run that found nothing new): it
+      is copied as it is and only its run history (`ops.*`) is refreshed;
+    - the state file is in the analysts' storage format (every state file made since that
+      became the default, warehouse/db.py): a byte copy of it, taken after a checkpoint, with
+      the job's own tables (raw.values, raw.findings, ops.inbox_index) emptied: a file copy
+      instead of re-inserting two million rows, which was half of a full run's publishing;
+    - otherwise (an older state file): a new file, every published table inserted.
 
     Args:
         completed_run: `run_id`, `counts`, `ended_at` of the run publishing: marked completed in
@@ -74,13 +77,20 @@ def publish_duckdb(state: duckdb.DuckDBPyConnection, target: Path,
     for leftover in (temporary, Path(f"{temporary}.wal")):
         leftover.unlink(missing_ok=True)  # from a run killed while publishing
     state_catalog = state.execute("select current_database()").fetchall()[0][0]
-    current = _copy_if_current(state, target, temporary)
+    if _copy_if_current(state, target, temporary):
+        copied_tables = RUN_TABLES
+    elif _copy_if_compatible(state, temporary):
+        copied_tables = ()
+    else:
+        copied_tables = PUBLISHED_TABLES
     state.execute(f"attach '{temporary}' as published (storage_version '{STORAGE_VERSION}')")
     try:
-        tables = RUN_TABLES if current else PUBLISHED_TABLES
-        if not current:
+        if copied_tables is PUBLISHED_TABLES:
             apply_schema(state, catalog="published")
-        for table in tables:
+        elif not copied_tables:
+            for table in _private_tables(state, "published"):
+                state.execute(f"delete from published.{table}")
+        for table in copied_tables:
             state.execute(f"delete from published.{table}")
             state.execute(f"insert into published.{table} select * from {state_catalog}.{table}")
         if completed_run:
@@ -96,6 +106,25 @@ def publish_duckdb(state: duckdb.DuckDBPyConnection, target: Path,
     os.replace(temporary, target)
     _fsync(target.parent)
     return target
+
+
+def _copy_if_compatible(state: duckdb.DuckDBPyConnection, temporary: Path) -> bool:
+    """Copy the state file itself to `temporary` if the analysts' tools can open it."""
+    path, version = state.execute(
+        "select path, tags['storage_version'] from duckdb_databases() "
+        "where database_name = current_database()").fetchone()
+    if not path or not str(version or "").startswith(STORAGE_VERSION):
+        return False
+    state.execute("checkpoint")  # every committed change in the file itself, none in its WAL
+    shutil.copyfile(path, temporary)
+    return True
+
+
+def _private_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
+    """Tables of `catalog` that are not published (the job's own: emptied in the copy)."""
+    rows = con.execute("select schema_name || '.' || table_name from duckdb_tables() "
+                       "where database_name = ?", [catalog]).fetchall()
+    return [name for (name,) in rows if name not in PUBLISHED_TABLES]
 
 
 RUN_TABLES = ("ops.runs", "ops.meta")

@@ -188,3 +188,56 @@ def test_a_run_with_nothing_new_republishes_the_same_tables_and_records_itself(
                              "mttq.duckdb"), "-c", "select count(*) from ops.runs"],
                             capture_output=True, text=True)
     assert opened.returncode == 0 and "2" in opened.stdout, opened.stderr  # duckdb-cli 1.5.x
+
+
+def _published_tables_of(path: Path) -> dict[str, pl.DataFrame]:
+    import duckdb
+
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        names = [f"{s}.{t}" for s, t in con.sql(
+            "select schema_name, table_name from duckdb_tables() order by all").fetchall()]
+        return {name: con.sql(f"select * from {name}").pl() for name in names}
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("state_format", ["analysts' format (a copy)", "newest (inserted)"])
+def test_published_file_holds_the_published_tables_and_none_of_the_jobs_own(
+        night_one, tmp_path, state_format):
+    """Whether the state file can be copied (made since STORAGE_VERSION became its format) or
+    not (an older state file), analysts get the same tables, and the CLI opens them."""
+    import duckdb
+    from polars.testing import assert_frame_equal
+
+    from warehouse.publish import PUBLISHED_TABLES
+
+    state_db = tmp_path / "state.duckdb"
+    if state_format.startswith("newest"):
+        con = duckdb.connect(str(state_db))  # no storage_compatibility_version: duckdb 2's own
+        con.execute(f"attach '{night_one / 'warehouse' / 'state.duckdb'}' as night "
+                    "(read_only)")
+        con.execute("copy from database night to state")
+        con.close()
+    else:
+        shutil.copyfile(night_one / "warehouse" / "state.duckdb", state_db)
+    target = tmp_path / "mttq.duckdb"
+
+    with db.connect(state_db) as con:
+        version = con.sql("select tags['storage_version'] from duckdb_databases() "
+                          "where database_name = current_database()").fetchall()[0][0]
+        publish_duckdb(con, target)
+
+    assert version.startswith("v1.4.0") == state_format.startswith("analysts")
+    state, out = _published_tables_of(state_db), _published_tables_of(target)
+    assert set(out) == set(state)  # every table exists ...
+    for name, frame in out.items():
+        if name in PUBLISHED_TABLES:
+            assert_frame_equal(frame, state[name])
+        else:  # ... but the job's own (raw.values, raw.findings, ops.inbox_index) are empty
+            assert frame.is_empty(), name
+    assert state["raw.values"].height > 100 and state["ops.inbox_index"].height > 5
+    opened = subprocess.run([str(BIN / "duckdb"), "-readonly", "-csv", "-noheader", str(target),
+                             "-c", "select count(*) from raw.values"],
+                            capture_output=True, text=True, timeout=60)
+    assert opened.returncode == 0 and opened.stdout.split() == ["0"], opened.stderr
