@@ -1,11 +1,13 @@
 """The `mttq` command line: what an operator types. Output is plain words, never a traceback
 for an expected problem (bad file, busy writer, missing folder)."""
 
+import atexit
 import os
 import sys
+import threading
 import traceback
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 from flows.prefect_api import EarlyServer  # the standard library only: cheap to import first
 
@@ -222,13 +224,34 @@ def _str(path: Path | None) -> str | None:
 
 
 def main() -> None:
+    code: int | str | None = 0
     try:
         app(prog_name="mttq")
+    except SystemExit as done:
+        code = done.code
     except Exception:  # a bug, not an operator's problem: show it before stderr is silenced
         traceback.print_exc()
-        raise SystemExit(1) from None
-    finally:
-        silence_shutdown_noise()
+        code = 1
+    if isinstance(code, str):  # SystemExit("message"): said as Python would, exit status 1
+        print(code, file=sys.stderr)
+        code = 1
+    silence_shutdown_noise()
+    exit_without_teardown(code)
+
+
+def exit_without_teardown(code: int | None) -> NoReturn:
+    """Run every exit hook, then end the process without the interpreter's teardown.
+
+    The hooks are what matters: Prefect's services send their last events and logs (threading's
+    exit hooks), Prefect's and mttq's atexit functions close clients and stop the temporary
+    server. What is skipped is freeing every module and object one by one: ~0.75 s at the end of
+    each run (measured with py-spy) that the operating system does at once. Files are closed and
+    DuckDB connections committed long before this point.
+    """
+    threading._shutdown()  # noqa: SLF001 - joins threads and runs their exit hooks, as at exit
+    atexit._run_exitfuncs()  # noqa: SLF001
+    sys.stdout.flush()
+    os._exit(code or 0)
 
 
 def silence_shutdown_noise() -> None:
