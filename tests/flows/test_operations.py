@@ -25,9 +25,11 @@ def test_lock_second_run_waits_then_exits_naming_the_holder(small_inbox, tmp_pat
                                                             prefect_server):
     data_dir = tmp_path / "data"
     copy_inbox(small_inbox, data_dir, only="2021-Q1")
+    # Paused long enough for a second run to start, wait 2 s and give up, and for `mttq
+    # status` to look, even on a loaded 2-core machine.
     first = subprocess.Popen(
         [MTTQ, "run", "--data-dir", str(data_dir)], cwd=PROJECT, text=True,
-        env={**prefect_server.env, "MTTQ_TEST_PAUSE_AT": "load", "MTTQ_TEST_PAUSE_SECONDS": "8"},
+        env={**prefect_server.env, "MTTQ_TEST_PAUSE_AT": "load", "MTTQ_TEST_PAUSE_SECONDS": "15"},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         assert first.stderr.readline().strip() == "MTTQ_PAUSED_AT load"
