@@ -34,7 +34,7 @@ from transforms.outputs import build_outputs
 from transforms.periods import period_sort_key
 from transforms.schema import Reference
 from warehouse import db, inbox, readers, reference, state
-from warehouse.publish import PARQUET_TABLES, publish_duckdb, write_parquet
+from warehouse.publish import PARQUET_TABLES, publish_duckdb, write_parquet_tables
 
 BATCH_SIZE = 250  # files per batch at most: amortises process hand-off, keeps workers balanced
 
@@ -95,9 +95,9 @@ def scan_inbox(settings: Settings) -> InboxScan:
         # unchanged files (same size, times and inode as last night) are not hashed again
         scanned_at_ns, last_scan = time.time_ns(), state.inbox_index(con)
         found = inbox.with_hashes(inbox.discover(settings.inbox_dir), last_scan)
-        if len(found) != len(last_scan) or any(
-                last_scan.get(f.relative_path, (None,))[0] != f.stat_key for f in found):
-            state.save_inbox_index(con, found, scanned_at_ns)
+        index = inbox.scan_index(found, scanned_at_ns)
+        if index != last_scan:  # written only when something changed
+            state.save_inbox_index(con, index)
         known = db.read(con, "raw.files").select("file_hash", "original_path")
     new_files = classify_inbox(inbox.listing_frame(found), known)
     by_path = {f.relative_path: f.path for f in found}
@@ -302,16 +302,6 @@ def publish_outputs(settings: Settings, run_id: str, counts: dict) -> dict:
                 settings.parquet_dir)
     return {"data_version": version, "periods": periods,
             "duckdb": str(settings.published_db), "parquet": str(settings.parquet_dir)}
-
-
-def write_parquet_tables(frames: dict[str, pl.DataFrame], root: Path, marker: Path,
-                         version: int) -> None:
-    """Every Parquet table, then the marker saying which data version they hold."""
-    for table, frame in frames.items():
-        write_parquet(table, frame, root)
-    temporary = marker.with_suffix(".tmp")
-    temporary.write_text(str(version))
-    temporary.replace(marker)
 
 
 # --- backfill ------------------------------------------------------------------------------

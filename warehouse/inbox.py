@@ -67,11 +67,14 @@ def hash_file(path: str | Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def with_hashes(files: list[InboxFile],
-                known: dict[str, tuple[tuple[int, int, int, int], str]] | None = None
-                ) -> list[InboxFile]:
-    """The files with their SHA-256; `known` (relative path -> (stat_key, hash), from the
-    last scan) saves reading a file whose size, times and inode have not changed."""
+# relative path -> (stat_key, file_hash): what a scan saw, kept for the next one
+ScanIndex = dict[str, tuple[tuple[int, int, int, int], str]]
+RACY_NS = 2_000_000_000  # a file changed this close to the scan may change again unseen
+
+
+def with_hashes(files: list[InboxFile], known: ScanIndex | None = None) -> list[InboxFile]:
+    """The files with their SHA-256; `known` (the last scan's index) saves reading a file
+    whose size, times and inode have not changed."""
     known = known or {}
 
     def file_hash(f: InboxFile) -> str:
@@ -79,6 +82,17 @@ def with_hashes(files: list[InboxFile],
         return cached if stat_key == f.stat_key else hash_file(f.path)
 
     return [replace(f, file_hash=file_hash(f)) for f in files]
+
+
+def scan_index(files: list[InboxFile], scanned_at_ns: int) -> ScanIndex:
+    """What the next scan may trust of this one (hashed files). A file changed within 2 s of
+    the scan gets an unmatchable change time (as git's "racy" index entries): a second write in
+    the same clock tick could leave its size and times as they were."""
+    def trusted(key: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        size, mtime, ctime, inode = key
+        return size, mtime, ctime if ctime < scanned_at_ns - RACY_NS else -1, inode
+
+    return {f.relative_path: (trusted(f.stat_key), f.file_hash) for f in files}
 
 
 def archive_path(archive: Path, file_hash: str, suffix: str) -> Path:

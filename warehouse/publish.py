@@ -77,20 +77,15 @@ def publish_duckdb(state: duckdb.DuckDBPyConnection, target: Path,
     for leftover in (temporary, Path(f"{temporary}.wal")):
         leftover.unlink(missing_ok=True)  # from a run killed while publishing
     state_catalog = state.execute("select current_database()").fetchall()[0][0]
-    if _copy_if_current(state, target, temporary):
-        copied_tables = RUN_TABLES
-    elif _copy_if_compatible(state, temporary):
-        copied_tables = ()
-    else:
-        copied_tables = PUBLISHED_TABLES
+    copied = _copy_if_current(state, target, temporary) or _copy_if_compatible(state, temporary)
     state.execute(f"attach '{temporary}' as published (storage_version '{STORAGE_VERSION}')")
     try:
-        if copied_tables is PUBLISHED_TABLES:
-            apply_schema(state, catalog="published")
-        elif not copied_tables:
+        if copied:  # the data is there; a copy of the state still holds the job's own rows
             for table in _private_tables(state, "published"):
                 state.execute(f"delete from published.{table}")
-        for table in copied_tables:
+        else:
+            apply_schema(state, catalog="published")
+        for table in RUN_TABLES if copied else PUBLISHED_TABLES:
             state.execute(f"delete from published.{table}")
             state.execute(f"insert into published.{table} select * from {state_catalog}.{table}")
         if completed_run:
@@ -150,6 +145,16 @@ def _copy_if_current(state: duckdb.DuckDBPyConnection, target: Path, temporary: 
         return True
     temporary.unlink()
     return False
+
+
+def write_parquet_tables(frames: dict[str, pl.DataFrame], root: Path, marker: Path,
+                         version: int) -> None:
+    """Every Parquet table, then the marker saying which data version they hold."""
+    for table, frame in frames.items():
+        write_parquet(table, frame, root)
+    temporary = marker.with_suffix(".tmp")
+    temporary.write_text(str(version))
+    temporary.replace(marker)
 
 
 def write_parquet(table: str, frame: pl.DataFrame, root: Path) -> int:

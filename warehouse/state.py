@@ -14,6 +14,7 @@ import polars as pl
 from transforms.periods import periods_of_year, quarter_range, quarters_of
 from transforms.schema import Reference
 from warehouse import db
+from warehouse.inbox import ScanIndex
 
 REFERENCE_TABLES = {
     "core.units": "units",
@@ -37,7 +38,7 @@ def ingest_findings(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return db.read(con, "raw.findings")
 
 
-def inbox_index(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[tuple[int, ...], str]]:
+def inbox_index(con: duckdb.DuckDBPyConnection) -> ScanIndex:
     """The last scan: relative path -> ((size, mtime_ns, ctime_ns, inode), file_hash)."""
     rows = con.execute("select original_path, size_bytes, mtime_ns, ctime_ns, inode, file_hash "
                        "from ops.inbox_index").fetchall()
@@ -45,23 +46,11 @@ def inbox_index(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[tuple[int, ..
             for path, size, mtime, ctime, inode, file_hash in rows}
 
 
-RACY_NS = 2_000_000_000  # a file changed this close to the scan may change again unseen
-
-
-def save_inbox_index(con: duckdb.DuckDBPyConnection, found: list, scanned_at_ns: int) -> None:
-    """Replace the last scan with this one (warehouse.inbox.InboxFile, hashed). Only a cache:
-    a hash is the file's content whatever the run does next, so it needs no run transaction.
-
-    A file changed within 2 s of the scan is not trusted next time (as git's "racy" index
-    entries): a second write in the same clock tick could leave its size and times as they were.
-    """
-    keys = list(zip(*((size, mtime, ctime if ctime < scanned_at_ns - RACY_NS else -1, inode)
-                      for size, mtime, ctime, inode in (f.stat_key for f in found)),
-                    strict=True)) or [[], [], [], []]
+def save_inbox_index(con: duckdb.DuckDBPyConnection, index: ScanIndex) -> None:
+    """Replace the last scan with this one (warehouse.inbox.scan_index). Only a cache: a hash is
+    the file's content whatever the run does next, so it needs no run transaction."""
     frame = pl.DataFrame(
-        {"original_path": [f.relative_path for f in found], "size_bytes": keys[0],
-         "mtime_ns": keys[1], "ctime_ns": keys[2], "inode": keys[3],
-         "file_hash": [f.file_hash for f in found]},
+        [(path, *key, file_hash) for path, (key, file_hash) in index.items()], orient="row",
         schema={"original_path": pl.String, "size_bytes": pl.Int64, "mtime_ns": pl.Int64,
                 "ctime_ns": pl.Int64, "inode": pl.Int64, "file_hash": pl.String})
     con.execute("begin transaction")

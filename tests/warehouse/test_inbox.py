@@ -96,9 +96,9 @@ def test_the_scan_index_trusts_only_files_that_settled_before_the_scan(tmp_path)
     written_ns = found[0].stat_key[2]
 
     with db.connect(tmp_path / "state.duckdb") as con:
-        state.save_inbox_index(con, found, scanned_at_ns=written_ns + 1)  # just written
+        state.save_inbox_index(con, inbox.scan_index(found, written_ns + 1))  # just written
         just_written = state.inbox_index(con)
-        state.save_inbox_index(con, found, scanned_at_ns=written_ns + 10**10)  # 10 s later
+        state.save_inbox_index(con, inbox.scan_index(found, written_ns + 10**10))  # 10 s on
         settled = state.inbox_index(con)
 
     assert just_written["00001.csv"][0] != found[0].stat_key  # will be hashed again
