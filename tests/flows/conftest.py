@@ -25,7 +25,9 @@ def prefect_server(tmp_path_factory) -> PrefectServer:
     url = f"http://127.0.0.1:{free_port()}/api"
     env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_API_URL": url,
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "false",
-           "DO_NOT_TRACK": "1"}
+           "DO_NOT_TRACK": "1",
+           # a 503 (SQLite busy) is retried by clients; log its cause should one still fail
+           "PREFECT_API_LOG_RETRYABLE_ERRORS": "true"}
     env.pop("PREFECT_PROFILES_PATH", None)
     log = home / "server.log"
     port = url.rsplit(":", 1)[1].split("/")[0]

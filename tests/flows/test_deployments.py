@@ -6,6 +6,8 @@ Uses the session's `prefect server start` (tests/flows/conftest.py), a process w
 
 import json
 import subprocess
+import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -15,13 +17,24 @@ pytestmark = pytest.mark.slow
 POOL = "mttq-process"  # as in prefect.yaml
 
 
-def api(server, method: str, path: str, body: dict | None = None) -> dict:
+# What Prefect's own client retries: the server answers 503 for errors a client should retry,
+# such as its SQLite database locked while the worker and the server's services write to it.
+RETRYABLE = {429, 502, 503}
+
+
+def api(server, method: str, path: str, body: dict | None = None, attempts: int = 6) -> dict:
     request = urllib.request.Request(
         f"{server.url}{path}", method=method,
         data=None if body is None else json.dumps(body).encode(),
         headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read() or b"null")
+    for attempt in range(attempts):
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            if error.code not in RETRYABLE or attempt == attempts - 1:
+                raise
+            time.sleep(2 ** attempt * 0.5)
 
 
 def prefect_cli(server, *args: str) -> subprocess.CompletedProcess:
@@ -40,9 +53,12 @@ def run_deployment(server, name: str, parameters: dict, worker_log, timeout: flo
         state = api(server, "GET", f"/flow_runs/{flow_run['id']}")["state"]
         return state if state["type"] in {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"} else None
 
-    state = wait_for(final_state, timeout, f"{name} to finish",
-                     details=lambda: worker_log.read_text(errors="replace")[-4000:])
-    assert state["type"] == "COMPLETED", (state, worker_log.read_text(errors="replace")[-4000:])
+    def logs():
+        return f"{worker_log.read_text(errors='replace')[-4000:]}\n--- server ---\n" \
+               f"{server.log_tail()}"
+
+    state = wait_for(final_state, timeout, f"{name} to finish", details=logs)
+    assert state["type"] == "COMPLETED", (state, logs())
     return flow_run
 
 
