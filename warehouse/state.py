@@ -53,9 +53,8 @@ def save_inbox_index(con: duckdb.DuckDBPyConnection, index: ScanIndex) -> None:
         [(path, *key, file_hash) for path, (key, file_hash) in index.items()], orient="row",
         schema={"original_path": pl.String, "size_bytes": pl.Int64, "mtime_ns": pl.Int64,
                 "ctime_ns": pl.Int64, "inode": pl.Int64, "file_hash": pl.String})
-    con.execute("begin transaction")
-    db.replace(con, "ops.inbox_index", frame)
-    con.execute("commit")
+    with db.transaction(con):
+        db.replace(con, "ops.inbox_index", frame)
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -82,8 +81,7 @@ def commit_run(
             `new_findings`, and their ledger rows by the matching rows of `new_files`.
     """
     version = data_version(con) + 1
-    con.execute("begin transaction")
-    try:
+    with db.transaction(con):
         if reread_hashes:
             con.register("_reread", pl.DataFrame({"file_hash": reread_hashes}).to_arrow())
             con.execute("delete from raw.values where file_hash in (select file_hash from _reread)")
@@ -110,10 +108,6 @@ def commit_run(
         # in the same transaction: the outputs and what they were computed from never disagree
         db.set_meta(con, "reference_fingerprint", reference_fingerprint(reference))
         db.pause_point("load")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return version
 
 

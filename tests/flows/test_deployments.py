@@ -54,8 +54,8 @@ def run_deployment(server, name: str, parameters: dict, worker_log, timeout: flo
         return state if state["type"] in {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"} else None
 
     def logs():
-        return f"{worker_log.read_text(errors='replace')[-4000:]}\n--- server ---\n" \
-               f"{server.log_tail()}"
+        worker = worker_log.read_text(errors="replace")[-4000:]
+        return f"{worker}\n--- server ---\n{server.log_tail()}"
 
     state = wait_for(final_state, timeout, f"{name} to finish", details=logs)
     assert state["type"] == "COMPLETED", (state, logs())

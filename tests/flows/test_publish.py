@@ -12,13 +12,15 @@ import sys
 import threading
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
-from ops_support import BIN, copy_inbox, mttq, published
+from ops_support import BIN, copy_inbox, mttq, outputs, published, runs
+from polars.testing import assert_frame_equal
 
 from flows.settings import Settings
 from warehouse import db
-from warehouse.publish import publish_duckdb, write_parquet
+from warehouse.publish import PUBLISHED_TABLES, publish_duckdb, write_parquet
 
 pytestmark = pytest.mark.slow
 
@@ -168,9 +170,6 @@ def test_write_parquet_replaces_partitions_and_drops_stale_ones(tmp_path):
 
 def test_a_run_with_nothing_new_republishes_the_same_tables_and_records_itself(
         night_one, prefect_server, tmp_path):
-    from ops_support import outputs, runs
-    from polars.testing import assert_frame_equal
-
     data_dir = tmp_path / "data"
     shutil.copytree(night_one, data_dir)
     before = outputs(data_dir)
@@ -191,8 +190,6 @@ def test_a_run_with_nothing_new_republishes_the_same_tables_and_records_itself(
 
 
 def _published_tables_of(path: Path) -> dict[str, pl.DataFrame]:
-    import duckdb
-
     con = duckdb.connect(str(path), read_only=True)
     try:
         names = [f"{s}.{t}" for s, t in con.sql(
@@ -207,11 +204,6 @@ def test_published_file_holds_the_published_tables_and_none_of_the_jobs_own(
         night_one, tmp_path, state_format):
     """Whether the state file can be copied (made since STORAGE_VERSION became its format) or
     not (an older state file), analysts get the same tables, and the CLI opens them."""
-    import duckdb
-    from polars.testing import assert_frame_equal
-
-    from warehouse.publish import PUBLISHED_TABLES
-
     state_db = tmp_path / "state.duckdb"
     if state_format.startswith("newest"):
         con = duckdb.connect(str(state_db))  # no storage_compatibility_version: duckdb 2's own
