@@ -23,10 +23,10 @@ class InboxFile:
     relative_path: str
     size_bytes: int
     received_at: datetime  # modification time: when it landed in the inbox
-    file_hash: str = ""
     # (size, mtime_ns, ctime_ns, inode): unchanged means the same bytes, as git's index assumes;
     # any write to the file changes its ctime, which no program can set back
-    stat_key: tuple[int, int, int, int] = (0, 0, 0, 0)
+    stat_key: tuple[int, int, int, int]
+    file_hash: str = ""  # filled in by with_hashes
 
 
 def discover(inbox: Path) -> list[InboxFile]:
