@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test test-quick lint bench clean
+.PHONY: setup demo test test-programs test-quick lint bench clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -18,7 +18,11 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/mttq demo
 
-test: $(STAMP)
+# The tests open what we write with LibreOffice, pdftotext and Chromium (Debian packages).
+test-programs:
+	@bash scripts/install_test_programs.sh
+
+test: $(STAMP) test-programs
 	$(BIN)/pytest -q
 
 # Without the end-to-end operations tests (real Prefect server, subprocess runs, kill -9).
