@@ -17,18 +17,19 @@ from flows.tasks import (
 
 @flow(name="backfill", log_prints=True)
 def backfill(period_from: str, period_to: str, data_dir: str | None = None,
-             strict: bool = False) -> dict:
+             strict: bool | None = None, rerun_of: str | None = None) -> dict:
     """Select archived files -> read -> validate with today's reference -> restate -> publish.
 
     Files whose period touches `period_from`..`period_to` are read again from the archive (an
     administrator may have fixed a unit since); their ledger decisions, values and findings are
     replaced, never added to. Files of other periods, files with no recognised period and new
-    inbox files are left as they are (the nightly run takes the inbox).
+    inbox files are left as they are (the nightly run takes the inbox). `strict` and
+    `rerun_of` as in the nightly flow.
     """
-    settings = load_settings(data_dir=data_dir, strict=strict or None)
+    settings = load_settings(data_dir=data_dir, strict=strict)
     parameters = {"period_from": period_from, "period_to": period_to, "data_dir": data_dir,
-                  "strict": strict}
-    with recorded_run(settings, "backfill", parameters) as run_id:
+                  "strict": settings.strict}
+    with recorded_run(settings, "backfill", parameters, rerun_of) as run_id:
         reference = load_reference_data(settings)
         chosen = select_archived_files(settings, period_from, period_to)
         read = read_files(chosen.to_read, settings.workers)

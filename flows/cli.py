@@ -1,39 +1,16 @@
 """The `mttq` command line: what an operator types. Output is plain words, never a traceback
 for an expected problem (bad file, busy writer, missing folder)."""
 
-import atexit
-import os
 import sys
-import threading
-import traceback
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
-from flows.prefect_api import EarlyServer  # the standard library only: cheap to import first
+import typer
+from rich.console import Console
+from rich.markup import escape
 
-# The operator reads the CLI's own words; Prefect's console tracebacks stay out of the way
-# (they still reach the Prefect server's logs). Set it to 0 to see them while debugging.
-os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
-
-# Commands that run a flow: their Prefect server starts while the command imports (see
-# flows/prefect_api.py) and is stopped when the command ends.
-FLOW_COMMANDS = {"demo", "run", "rerun", "backfill"}
-
-
-def _start_early(argv: list[str]) -> EarlyServer | None:
-    """Started by the `mttq` program before the command line's own imports (typer, rich,
-    Polars: ~0.6 s of the server's start saved); imported any other way, by the callback."""
-    runs_a_flow = len(argv) > 1 and argv[1] in FLOW_COMMANDS and "--help" not in argv[2:]
-    return EarlyServer().start() if runs_a_flow and Path(argv[0]).name == "mttq" else None
-
-
-_early_server = _start_early(sys.argv)
-
-import typer  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.markup import escape  # noqa: E402
-
-from flows import report  # noqa: E402
+from flows import report, server
+from flows.server import ApiChoice
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="mttq: tổng hợp báo cáo MTTQ phường/xã / MTTQ ward report roll-up.")
@@ -44,12 +21,11 @@ DataDir = Annotated[Path | None, typer.Option(
     help="Holds inbox/, archive/, warehouse/, parquet/, reports/.")]
 
 
-@app.callback()
-def _before_command(ctx: typer.Context) -> None:
-    global _early_server
-    showing_help = "--help" in sys.argv[1:]
-    if ctx.invoked_subcommand in FLOW_COMMANDS and not showing_help and _early_server is None:
-        _early_server = EarlyServer().start()
+Strict = Annotated[bool | None, typer.Option(
+    "--strict/--no-strict",
+    help="Từ chối cả tệp khi có một giá trị lỗi / reject a whole file on any bad value "
+         "(default: MTTQ_STRICT, else off).")]
+API = ApiChoice("temporary")  # set by main() before the command runs (flows/server.py)
 
 
 @app.command()
@@ -58,23 +34,25 @@ def demo(
         "data/demo"),
     seed: Annotated[int, typer.Option(help="Seed of the sample generator.")] = 2021,
 ) -> None:
-    """Make a realistic sample inbox (Hà Nội, 2021-2022) and run the nightly flow on it."""
+    """Tạo hộp thư mẫu (Hà Nội, 2021-2022) và chạy luồng hằng đêm / make a sample inbox and
+    run the nightly flow on it."""
     from flows.demo import make_demo_inbox
 
     inbox = data_dir / "inbox"
-    with console.status("Generating the sample inbox / Đang tạo hộp thư mẫu..."):
+    with console.status("Đang tạo hộp thư mẫu / Generating the sample inbox..."):
         written = make_demo_inbox(inbox, seed=seed)
-    console.print(f"Sample inbox: {written} files in {inbox}")
+    console.print(f"Hộp thư mẫu / Sample inbox: {written} tệp / files, {inbox}", soft_wrap=True)
     _run_nightly(data_dir=data_dir, inbox=inbox, strict=False)
 
 
 @app.command()
 def run(
-    inbox: Annotated[Path | None, typer.Option("--inbox", help="Folder of ward files.")] = None,
+    inbox: Annotated[Path | None, typer.Option(
+        "--inbox", help="Thư mục tệp của phường / folder of ward files.")] = None,
     data_dir: DataDir = None,
-    strict: Annotated[bool, typer.Option(help="Reject a whole file on any bad value.")] = False,
+    strict: Strict = None,
 ) -> None:
-    """Run the nightly flow once, here (no Prefect server needed).
+    """Chạy luồng hằng đêm một lần, tại máy này / run the nightly flow once, here.
 
     Exit 0 when the run completed (rejected files are reported, not fatal), 1 when it failed,
     2 when another run holds the writer's lock.
@@ -90,27 +68,23 @@ def rerun(
         "--last-failed", help="Repeat the latest failed or killed run.")] = False,
     data_dir: DataDir = None,
 ) -> None:
-    """Run a run's flow again with the same parameters (e.g. after fixing what failed)."""
-    from flows.run import RERUN_OF_ENV, RunNotFound, find_run
+    """Chạy lại một lần chạy với cùng tham số / run a run's flow again with its parameters."""
+    from flows.run import RunNotFound, find_run
     from flows.settings import load_settings
 
     if bool(run_id) == last_failed:
-        console.print("Give a RUN_ID or --last-failed (one of them). / Hãy nêu mã lần chạy "
-                      "hoặc --last-failed.")
+        console.print("Hãy nêu mã lần chạy hoặc --last-failed (một trong hai). / Give a RUN_ID "
+                      "or --last-failed (one of them).")
         raise typer.Exit(1)
     settings = load_settings(data_dir=data_dir)
     try:
         found, flow_name, parameters = find_run(settings, run_id, last_failed)
     except RunNotFound as missing:
-        console.print(f"[red]{missing}[/red]")
+        console.print(f"[red]{escape(str(missing))}[/red]", soft_wrap=True)
         raise typer.Exit(1) from None
-    console.print(f"Re-running {flow_name} run {found} / Chạy lại lần chạy {found} "
-                  f"with / với {parameters}")
-    os.environ[RERUN_OF_ENV] = found
-    try:
-        _run_flow(_flow_by_name(flow_name), parameters, data_dir)
-    finally:
-        os.environ.pop(RERUN_OF_ENV, None)
+    console.print(f"Chạy lại lần chạy {found} ({flow_name}) / Re-running {flow_name} run "
+                  f"{found}: {escape(report.describe_parameters(parameters))}", soft_wrap=True)
+    _run_flow(_flow_by_name(flow_name), {**parameters, "rerun_of": found}, data_dir)
 
 
 @app.command()
@@ -118,25 +92,33 @@ def backfill(
     period_from: Annotated[str, typer.Option("--from", help="First quarter, e.g. 2021-Q1.")],
     period_to: Annotated[str, typer.Option("--to", help="Last quarter, e.g. 2022-Q4.")],
     data_dir: DataDir = None,
-    strict: Annotated[bool, typer.Option(help="Reject a whole file on any bad value.")] = False,
+    strict: Strict = None,
 ) -> None:
-    """Read the range's archived files again with today's reference data and recompute.
+    """Đọc lại các tệp lưu trữ của khoảng kỳ và tính lại / read the range's archived files
+    again with today's reference data and recompute.
 
     Files of other periods and new inbox files are left for the nightly run.
     """
-    from warehouse.state import periods_touching
+    from transforms.periods import periods_touching
 
     try:
         periods_touching(period_from, period_to)
     except ValueError as wrong:
-        console.print(f"[red]{wrong}. Use quarters such as 2021-Q1 / Dùng kỳ dạng 2021-Q1.[/red]")
+        console.print(f"[red]Kỳ không hợp lệ / not a valid range: {escape(str(wrong))}. Dùng kỳ "
+                      "dạng 2021-Q1 / use quarters such as 2021-Q1.[/red]", soft_wrap=True)
         raise typer.Exit(1) from None
     _run_flow(_flow_by_name("backfill"), {"period_from": period_from, "period_to": period_to,
                                           "data_dir": _str(data_dir), "strict": strict},
               data_dir)
 
 
-def _run_nightly(data_dir: Path | None, inbox: Path | None, strict: bool) -> None:
+def _run_nightly(data_dir: Path | None, inbox: Path | None, strict: bool | None) -> None:
+    from flows.settings import load_settings
+
+    settings = load_settings(data_dir=data_dir, inbox=inbox)
+    if not settings.inbox_dir.is_dir():  # said before anything is created
+        console.print(report.missing_inbox(settings.inbox_dir, data_dir, inbox), soft_wrap=True)
+        raise typer.Exit(1)
     _run_flow(_flow_by_name("nightly"), {"inbox": _str(inbox), "data_dir": _str(data_dir),
                                          "strict": strict}, data_dir)
 
@@ -150,29 +132,42 @@ def _flow_by_name(name: str):
 
 
 def _run_flow(flow_, parameters: dict, data_dir: Path | None) -> None:
-    """Run a flow here and say how it went; exit 1 when it failed, 2 when the writer is busy."""
+    """Run a flow here and say how it went; exit 1 when it failed, 2 when the writer is busy.
+
+    The task runner is chosen now, from the settings (MTTQ_TASK_RUNNER), for this call only.
+    """
+    from prefect.settings import get_current_settings
+
     from flows.lock import WriterBusy
     from flows.run import describe_error
+    from flows.settings import load_settings
+    from flows.tasks import task_runner_for
 
+    hint = f" --data-dir {data_dir}" if data_dir else ""
+    choice = API
+    if choice.kind == "temporary" and get_current_settings().api.url:  # set in a profile
+        choice = ApiChoice("configured", str(get_current_settings().api.url))
+    console.print(choice.describe(hint), soft_wrap=True)
     try:
-        with console.status(f"Running {flow_.name} / Đang chạy..."), _prefect_api():
-            result = flow_(**parameters)
+        runner = task_runner_for(load_settings(data_dir=data_dir))
+    except (ValueError, RuntimeError) as wrong:
+        console.print(f"[red]{escape(str(wrong))}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from None
+    try:
+        with console.status(f"Đang chạy {flow_.name} / Running {flow_.name}..."):
+            result = flow_.with_options(task_runner=runner)(**parameters)
     except WriterBusy as busy:
-        console.print(f"[red]Another run is writing: {busy}. Try again when it has finished.\n"
-                      f"Một lần chạy khác đang ghi dữ liệu; hãy chạy lại sau.[/red]")
+        console.print(f"[red]Một lần chạy khác đang ghi dữ liệu ({busy}); hãy chạy lại sau. / "
+                      f"Another run is writing: {busy}. Try again when it has finished.[/red]",
+                      soft_wrap=True)
         raise typer.Exit(2) from None
     except Exception as failure:  # noqa: BLE001 - the operator gets words, not a traceback
-        hint = f" --data-dir {data_dir}" if data_dir else ""
-        console.print(f"[red]Run failed / Lần chạy thất bại: {describe_error(failure)}[/red]\n"
-                      f"Fix the cause, then `mttq rerun --last-failed{hint}`. "
-                      f"/ Sửa nguyên nhân rồi chạy lại bằng lệnh trên.")
+        console.print(f"[red]Lần chạy thất bại / Run failed: "
+                      f"{escape(describe_error(failure))}[/red]\n"
+                      f"Sửa nguyên nhân rồi chạy lại: `mttq rerun --last-failed{hint}` / "
+                      f"Fix the cause, then `mttq rerun --last-failed{hint}`.", soft_wrap=True)
         raise typer.Exit(1) from None
     report.print_run_summary(console, result, data_dir)
-
-
-def _prefect_api():
-    """The Prefect API and settings of a flow run started here (flows/prefect_api.py)."""
-    return (_early_server or EarlyServer()).use()
 
 
 @app.command()
@@ -218,52 +213,81 @@ def status(data_dir: DataDir = None) -> None:
     report.print_status(console, settings)
 
 
+server_app = typer.Typer(no_args_is_help=True, help=(
+    "Máy chủ Prefect cục bộ giữ lịch sử chạy / the local Prefect server that keeps run history: "
+    "start, stop, status."))
+app.add_typer(server_app, name="server")
+
+
+def _server_dir(data_dir: Path | None) -> Path:
+    from flows.settings import load_settings
+
+    return load_settings(data_dir=data_dir).data_dir
+
+
+@server_app.command("start")
+def server_start(
+    data_dir: DataDir = None,
+    port: Annotated[int | None, typer.Option(help="Cổng / port (default: 4200 or the next "
+                                                   "free one).")] = None,
+) -> None:
+    """Khởi động máy chủ Prefect cục bộ / start the local Prefect server (127.0.0.1)."""
+    where = _server_dir(data_dir)
+    try:
+        info, started = server.start(where, port)
+    except server.ServerError as failed:
+        console.print(f"[red]{escape(str(failed))}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from None
+    said = ("Đã khởi động máy chủ Prefect / Prefect server started" if started else
+            "Máy chủ Prefect đang chạy / Prefect server already running")
+    hint = f" --data-dir {data_dir}" if data_dir else ""
+    console.print(f"{said}: {info.ui_url} (pid {info.pid}, {info.home})\n"
+                  f"Các lệnh `mttq run{hint}` sẽ dùng máy chủ này; dừng bằng `mttq server "
+                  f"stop{hint}` / `mttq run{hint}` now uses it; stop it with "
+                  f"`mttq server stop{hint}`", soft_wrap=True)
+
+
+@server_app.command("stop")
+def server_stop(data_dir: DataDir = None) -> None:
+    """Dừng máy chủ Prefect cục bộ / stop the local Prefect server (its history is kept)."""
+    info = server.stop(_server_dir(data_dir))
+    if info is None:
+        console.print("Không có máy chủ Prefect cục bộ nào đang chạy / no local Prefect server "
+                      "is running", soft_wrap=True)
+        return
+    console.print(f"Đã dừng máy chủ Prefect (pid {info.pid}); lịch sử vẫn giữ ở {info.home} / "
+                  f"Prefect server stopped (pid {info.pid}); its history stays in {info.home}",
+                  soft_wrap=True)
+
+
+@server_app.command("status")
+def server_status(data_dir: DataDir = None) -> None:
+    """Máy chủ Prefect cục bộ có đang chạy không / is the local Prefect server running?
+
+    Exit 0 when it runs, 1 when it does not.
+    """
+    where = _server_dir(data_dir)
+    info = server.running(where)
+    hint = f" --data-dir {data_dir}" if data_dir else ""
+    if info is None:
+        console.print(f"Máy chủ Prefect cục bộ không chạy; khởi động bằng `mttq server start"
+                      f"{hint}` / the local Prefect server is not running; start it with "
+                      f"`mttq server start{hint}`", soft_wrap=True)
+        raise typer.Exit(1)
+    console.print(f"Máy chủ Prefect đang chạy / Prefect server running: {info.ui_url} "
+                  f"(pid {info.pid}, từ / since {info.started_at}, {info.home})", soft_wrap=True)
+
+
 def _str(path: Path | None) -> str | None:
     """An absolute path, so that `mttq rerun` finds the same folders from anywhere."""
     return None if path is None else str(path.resolve())
 
 
 def main() -> None:
-    code: int | str | None = 0
-    try:
-        app(prog_name="mttq")
-    except SystemExit as done:
-        code = done.code
-    except Exception:  # a bug, not an operator's problem: show it before stderr is silenced
-        traceback.print_exc()
-        code = 1
-    if isinstance(code, str):  # SystemExit("message"): said as Python would, exit status 1
-        print(code, file=sys.stderr)
-        code = 1
-    silence_shutdown_noise()
-    exit_without_teardown(code)
-
-
-def exit_without_teardown(code: int | None) -> NoReturn:
-    """Run every exit hook, then end the process without the interpreter's teardown.
-
-    The hooks are what matters: Prefect's services send their last events and logs (threading's
-    exit hooks), Prefect's and mttq's atexit functions close clients and stop the temporary
-    server. What is skipped is freeing every module and object one by one: ~0.75 s at the end of
-    each run (measured with py-spy) that the operating system does at once. Files are closed and
-    DuckDB connections committed long before this point.
-    """
-    threading._shutdown()  # noqa: SLF001 - joins threads and runs their exit hooks, as at exit
-    atexit._run_exitfuncs()  # noqa: SLF001
-    sys.stdout.flush()
-    os._exit(code or 0)
-
-
-def silence_shutdown_noise() -> None:
-    """Once the command has said all it has to say, send stderr to /dev/null.
-
-    At interpreter exit the temporary Prefect server logs its shutdown and duckdb 2.0's
-    bindings print reference-leak diagnostics; neither means anything to an operator.
-    """
-    sys.stdout.flush()
-    sys.stderr.flush()
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
+    """The `mttq` program: Prefect's environment is decided before Prefect is imported."""
+    global API
+    API = server.prepare_environment(sys.argv[1:])
+    app(prog_name="mttq")
 
 
 if __name__ == "__main__":

@@ -11,26 +11,29 @@ from flows.tasks import (
     publish_outputs,
     read_files,
     scan_inbox,
-    task_runner_for,
     update_state,
 )
 
 
-# The task runner comes from the settings (MTTQ_TASK_RUNNER): local processes or a Dask cluster.
-@flow(name="nightly", log_prints=True, task_runner=task_runner_for(load_settings()))
-def nightly(inbox: str | None = None, data_dir: str | None = None, strict: bool = False,
-            force: bool = False) -> dict:
+# Prefect's default task runner; the command line picks MTTQ_TASK_RUNNER's when it calls the
+# flow (`nightly.with_options(task_runner=...)`, flows/cli.py).
+@flow(name="nightly", log_prints=True)
+def nightly(inbox: str | None = None, data_dir: str | None = None, strict: bool | None = None,
+            force: bool = False, rerun_of: str | None = None) -> dict:
     """Discover -> read -> standardize/validate -> match wards -> roll up -> publish.
 
     Args:
         inbox: folder of ward files (default `<data_dir>/inbox`).
         data_dir: where archive/, warehouse/, parquet/ live (default `MTTQ_DATA_DIR` or data/).
-        strict: reject a whole file on any bad value instead of dropping the value.
+        strict: reject a whole file on any bad value instead of dropping the value (None:
+            MTTQ_STRICT, else False); ops.runs records the value the run used.
         force: recompute outputs even when nothing is new.
+        rerun_of: the run this one repeats (`mttq rerun`), recorded in ops.runs.
     """
-    settings = load_settings(inbox=inbox, data_dir=data_dir, strict=strict or None)
-    parameters = {"inbox": inbox, "data_dir": data_dir, "strict": strict, "force": force}
-    with recorded_run(settings, "nightly", parameters) as run_id:
+    settings = load_settings(inbox=inbox, data_dir=data_dir, strict=strict)
+    parameters = {"inbox": inbox, "data_dir": data_dir, "strict": settings.strict,
+                  "force": force}
+    with recorded_run(settings, "nightly", parameters, rerun_of) as run_id:
         reference = load_reference_data(settings)
         scan = scan_inbox(settings)
         read = read_files(scan.to_read, settings.workers)

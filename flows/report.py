@@ -46,6 +46,36 @@ def print_run_summary(console: Console, result: dict, data_dir: Path | None) -> 
                   "\"select * from mart.city_summary limit 10\"")
 
 
+PARAMETER_WORDS = {"inbox": "hộp thư / inbox", "data_dir": "thư mục dữ liệu / data dir",
+                   "strict": "nghiêm ngặt / strict", "force": "tính lại / force",
+                   "period_from": "từ kỳ / from", "period_to": "đến kỳ / to"}
+
+
+def describe_parameters(parameters: dict) -> str:
+    """A run's parameters as an operator reads them: `hộp thư / inbox: data/inbox; ...`."""
+    def word(value: object) -> str:
+        if value is None:
+            return "mặc định / default"
+        if isinstance(value, bool):
+            return "có / yes" if value else "không / no"
+        return str(value)
+
+    return "; ".join(f"{PARAMETER_WORDS.get(name, name)}: {word(value)}"
+                     for name, value in parameters.items())
+
+
+def missing_inbox(inbox: Path, data_dir: Path | None, inbox_option: Path | None) -> str:
+    """What to do when `mttq run` finds no inbox folder (nothing has been created)."""
+    hint = f" --data-dir {data_dir}" if data_dir else ""
+    named = f" --inbox {inbox_option}" if inbox_option else ""
+    return (f"Không thấy thư mục hộp thư {inbox}: hãy tạo thư mục này và chép vào đó các tệp "
+            f"phường gửi, rồi chạy lại `mttq run{named}{hint}`; hoặc chỉ ra thư mục khác bằng "
+            f"`mttq run --inbox THƯ_MỤC{hint}`. Chưa có gì được tạo. Muốn chạy thử: `mttq demo`."
+            f"\nInbox folder not found: {inbox}. Create it and copy the wards' files into it, "
+            f"then run `mttq run{named}{hint}` again; or name another folder with "
+            f"`mttq run --inbox DIR{hint}`. Nothing was created. To try it out: `mttq demo`.")
+
+
 def print_validation(console: Console, outcome) -> None:
     """One block per file: its status, then each problem with its place and both messages.
 

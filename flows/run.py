@@ -1,6 +1,5 @@
 """What every flow run shares: its id, the writer's lock and its row in `ops.runs`."""
 
-import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,8 +13,6 @@ from flows.settings import Settings
 from warehouse import db, state
 from warehouse.publish import publish_duckdb
 
-RERUN_OF_ENV = "MTTQ_RERUN_OF"  # set by `mttq rerun` around the flow call: recorded in ops.runs
-
 
 class RunNotFound(LookupError):
     """`mttq rerun` was given a run id (or --last-failed) that matches no run."""
@@ -27,7 +24,8 @@ def new_run_id() -> str:
 
 
 @contextmanager
-def recorded_run(settings: Settings, flow_name: str, parameters: dict) -> Iterator[str]:
+def recorded_run(settings: Settings, flow_name: str, parameters: dict,
+                 rerun_of: str | None = None) -> Iterator[str]:
     """Hold the writer's lock and record the run; a failure is recorded in words, then raised.
 
     A failed run is also published (the outputs stay those of the last good run), so that
@@ -37,7 +35,7 @@ def recorded_run(settings: Settings, flow_name: str, parameters: dict) -> Iterat
     with writer_lock(settings.lock_file, run_id, settings.lock_timeout_s):
         with db.connect(settings.state_db) as con:
             state.start_run(con, run_id, flow_name, parameters, flow_run_id=flow_run.id,
-                            rerun_of=os.environ.get(RERUN_OF_ENV) or None)
+                            rerun_of=rerun_of)
         try:
             yield run_id
         except BaseException as exc:
@@ -55,11 +53,32 @@ def record_failure(settings: Settings, run_id: str, error: str) -> None:
         pass
 
 
+# What an operator reads for an expected failure: the cause in words, never a class name.
+OS_ERROR_WORDS = {
+    FileNotFoundError: ("không tìm thấy", "not found"),
+    PermissionError: ("không có quyền truy cập", "permission denied"),
+    IsADirectoryError: ("là một thư mục, không phải tệp", "is a folder, not a file"),
+    NotADirectoryError: ("không phải thư mục", "not a folder"),
+}
+
+
 def describe_error(exc: BaseException) -> str:
-    """One line an operator can act on."""
+    """One line an operator can act on: Vietnamese first, English beside it.
+
+    Messages of mttq's own errors are already bilingual; a file-system error names the path
+    and what went wrong; anything else is a fault in the program, said as such.
+    """
     if isinstance(exc, KeyboardInterrupt):
-        return "interrupted by the operator (Ctrl+C) / bị người vận hành dừng"
-    return f"{type(exc).__name__}: {exc}"[:1000]
+        return "bị người vận hành dừng (Ctrl+C) / interrupted by the operator (Ctrl+C)"
+    if isinstance(exc, OSError) and exc.filename:
+        vi, en = next((words for kind, words in OS_ERROR_WORDS.items() if isinstance(exc, kind)),
+                      ("lỗi đọc/ghi", exc.strerror or "input/output error"))
+        return f"{exc.filename}: {vi} / {en}"[:1000]
+    text = str(exc)
+    if " / " in text:  # mttq's own bilingual message
+        return text[:1000]
+    return (f"lỗi trong chương trình ({type(exc).__name__}), hãy báo cho người quản trị / "
+            f"program fault ({type(exc).__name__}): {text}")[:1000]
 
 
 def find_run(settings: Settings, run_id: str | None = None,
@@ -82,8 +101,10 @@ def find_run(settings: Settings, run_id: str | None = None,
         except duckdb.IOException:
             continue  # the writer has the state file open: the published copy will do
     if found is None:
-        what = "no failed run" if last_failed else f"no run {run_id}"
-        raise RunNotFound(f"{what} in {settings.warehouse_dir} / không tìm thấy lần chạy")
+        vi = "không có lần chạy thất bại nào" if last_failed else f"không có lần chạy {run_id}"
+        en = "no failed run" if last_failed else f"no run {run_id}"
+        raise RunNotFound(f"{vi} trong {settings.warehouse_dir} / {en} in "
+                          f"{settings.warehouse_dir}")
     return found
 
 

@@ -29,9 +29,10 @@ from transforms.ledger import (
     duplicate_findings,
     new_ledger_rows,
     resolve_supersession,
+    restate_ledger,
 )
 from transforms.outputs import build_outputs
-from transforms.periods import period_sort_key
+from transforms.periods import period_sort_key, periods_touching
 from transforms.schema import Reference
 from warehouse import db, inbox, readers, reference, state
 from warehouse.publish import PARQUET_TABLES, publish_duckdb, write_parquet_tables
@@ -309,7 +310,7 @@ def publish_outputs(settings: Settings, run_id: str, counts: dict) -> dict:
 @step
 def select_archived_files(settings: Settings, period_from: str, period_to: str) -> InboxScan:
     """The archived files whose period touches the range: what a backfill reads again."""
-    periods = state.periods_touching(period_from, period_to)
+    periods = periods_touching(period_from, period_to)
     with db.connect(settings.state_db) as con:
         chosen = state.archived_files(con, periods)
     to_read = []
@@ -331,7 +332,7 @@ def restate_files(settings: Settings, chosen: InboxScan, ingested: Ingested,
     outputs, in one transaction: nothing is counted twice, and twice is the same as once."""
     with db.connect(settings.state_db) as con:
         before = state.ledger(con)
-        ledger = resolve_supersession(state.restate_ledger(before, ingested.files))
+        ledger = resolve_supersession(restate_ledger(before, ingested.files))
         hashes = chosen.new_files["file_hash"].to_list()
         kept = state.ingest_findings(con).filter(
             ~pl.col("file_hash").is_in(hashes) | (pl.col("finding_code") == "I_DUPLICATE"))

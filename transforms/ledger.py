@@ -110,3 +110,23 @@ def duplicate_findings(new_files: pl.DataFrame) -> pl.DataFrame:
                      file_name=row["original_path"].rsplit("/", 1)[-1])
         for row in duplicates.iter_rows(named=True)
     ])
+
+
+def restate_ledger(ledger: pl.DataFrame, reread: pl.DataFrame) -> pl.DataFrame:
+    """The ledger with what re-reading decided for the files in `reread` (Ingested.files).
+
+    Paths, sizes, arrival and first-seen times and runs stay; a duplicate path stays a
+    duplicate and takes the ward and period now read from its content.
+    """
+    decided = ["file_format", "ingest_status", "ward_code", "period", "report_date",
+               "ward_name_as_written", "district_name_as_written", "author"]
+    updated = ledger.join(reread.select("file_hash", *decided), on="file_hash", how="left",
+                          suffix="_new")
+    was_read = pl.col("file_format_new").is_not_null()
+    return updated.with_columns(
+        *[pl.when(was_read).then(pl.col(f"{c}_new")).otherwise(pl.col(c)).alias(c)
+          for c in decided if c != "ingest_status"],
+        pl.when(was_read & (pl.col("ingest_status") != "duplicate"))
+        .then(pl.col("ingest_status_new")).otherwise(pl.col("ingest_status"))
+        .alias("ingest_status"),
+    ).select(ledger.columns)

@@ -96,3 +96,14 @@ def period_label(period: str) -> str:
         "9M": f"9 tháng năm {year}",
         "Y": f"Năm {year}",
     }[kind]
+
+
+def periods_touching(first: str, last: str) -> list[str]:
+    """Every period id with a quarter in `first`..`last` (quarters, or any period id: a range
+    given as `2021-Y` starts at its first quarter and ends at its last)."""
+    quarters = set(quarter_range(quarters_of(first)[0], quarters_of(last)[-1]))
+    if not quarters:
+        raise ValueError(f"khoảng kỳ trống / empty range: {first} .. {last}")
+    years = sorted({int(q[:4]) for q in quarters})
+    return [p for year in years for p in periods_of_year(year)
+            if quarters & set(quarters_of(p))]

@@ -11,7 +11,6 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
-from transforms.periods import periods_of_year, quarter_range, quarters_of
 from transforms.schema import Reference
 from warehouse import db
 from warehouse.inbox import ScanIndex
@@ -113,42 +112,11 @@ def commit_run(
 
 # --- backfill ------------------------------------------------------------------------------
 
-def periods_touching(first: str, last: str) -> list[str]:
-    """Every period id with a quarter in `first`..`last` (quarters, or any period id: a range
-    given as `2021-Y` starts at its first quarter and ends at its last)."""
-    quarters = set(quarter_range(quarters_of(first)[0], quarters_of(last)[-1]))
-    if not quarters:
-        raise ValueError(f"empty range: {first} .. {last} / khoảng kỳ trống")
-    years = sorted({int(q[:4]) for q in quarters})
-    return [p for year in years for p in periods_of_year(year)
-            if quarters & set(quarters_of(p))]
-
-
 def archived_files(con: duckdb.DuckDBPyConnection, periods: list[str]) -> pl.DataFrame:
     """The ledger rows whose content was read (not duplicates) and whose period is one of
     `periods`: file_hash, original_path. Files with no recognised period belong to no range."""
     return db.read(con, "raw.files", "ingest_status <> 'duplicate' and list_contains(?, period)",
                    [periods]).select("file_hash", "original_path").sort("original_path")
-
-
-def restate_ledger(ledger: pl.DataFrame, reread: pl.DataFrame) -> pl.DataFrame:
-    """The ledger with what re-reading decided for the files in `reread` (Ingested.files).
-
-    Paths, sizes, arrival and first-seen times and runs stay; a duplicate path stays a
-    duplicate and takes the ward and period now read from its content.
-    """
-    decided = ["file_format", "ingest_status", "ward_code", "period", "report_date",
-               "ward_name_as_written", "district_name_as_written", "author"]
-    updated = ledger.join(reread.select("file_hash", *decided), on="file_hash", how="left",
-                          suffix="_new")
-    was_read = pl.col("file_format_new").is_not_null()
-    return updated.with_columns(
-        *[pl.when(was_read).then(pl.col(f"{c}_new")).otherwise(pl.col(c)).alias(c)
-          for c in decided if c != "ingest_status"],
-        pl.when(was_read & (pl.col("ingest_status") != "duplicate"))
-        .then(pl.col("ingest_status_new")).otherwise(pl.col("ingest_status"))
-        .alias("ingest_status"),
-    ).select(ledger.columns)
 
 
 def reference_fingerprint(reference: Reference) -> str:
