@@ -193,7 +193,7 @@ def _print_waiting(say, known: set[str], settings: Settings) -> None:
     say()
     say(f"Files waiting for the next run / Tệp chờ lần chạy tới: {len(waiting)}"
         + ("" if settings.inbox_dir.is_dir() else
-           f" (inbox folder not found / không thấy thư mục: {settings.inbox_dir})"))
+           f" (không thấy thư mục / inbox folder not found: {settings.inbox_dir})"))
     for path in waiting[:8]:
         say(path, indent=2)
     if len(waiting) > 8:

@@ -70,10 +70,12 @@ def describe_error(exc: BaseException) -> str:
     """
     if isinstance(exc, KeyboardInterrupt):
         return "bị người vận hành dừng (Ctrl+C) / interrupted by the operator (Ctrl+C)"
-    if isinstance(exc, OSError) and exc.filename:
+    if isinstance(exc, OSError) and " / " in (exc.strerror or ""):  # mttq's own words
+        return f"{exc.strerror}: {exc.filename}"[:1000]
+    if isinstance(exc, OSError):
         vi, en = next((words for kind, words in OS_ERROR_WORDS.items() if isinstance(exc, kind)),
-                      ("lỗi đọc/ghi", exc.strerror or "input/output error"))
-        return f"{exc.filename}: {vi} / {en}"[:1000]
+                      ("lỗi đọc/ghi tệp", "file input/output error"))
+        return f"{vi} / {en}: {exc.filename or exc}"[:1000]
     text = str(exc)
     if " / " in text:  # mttq's own bilingual message
         return text[:1000]

@@ -5,6 +5,7 @@ lives in DuckDB). Only IO tasks retry, and only on OS-level errors: a data error
 retried.
 """
 
+import errno
 import os
 import time
 from collections.abc import Iterator
@@ -91,7 +92,8 @@ def scan_inbox(settings: Settings) -> InboxScan:
     the readers keep the copy as they read each file, on every worker at once)."""
     logger = get_run_logger()
     if not settings.inbox_dir.is_dir():
-        raise FileNotFoundError(f"inbox folder not found: {settings.inbox_dir}")
+        raise FileNotFoundError(errno.ENOENT, "không thấy thư mục hộp thư / inbox folder not "
+                                "found", str(settings.inbox_dir))
     with db.connect(settings.state_db) as con:
         # unchanged files (same size, times and inode as last night) are not hashed again
         scanned_at_ns, last_scan = time.time_ns(), state.inbox_index(con)
@@ -317,8 +319,8 @@ def select_archived_files(settings: Settings, period_from: str, period_to: str) 
     for file_hash, original_path in chosen.iter_rows():
         archived = inbox.archive_path(settings.archive_dir, file_hash, Path(original_path).suffix)
         if not archived.is_file():
-            raise FileNotFoundError(f"archived copy missing for {original_path}: {archived} "
-                                    "/ thiếu bản lưu trữ")
+            raise FileNotFoundError(errno.ENOENT, f"thiếu bản lưu trữ của {original_path} / "
+                                    f"archived copy missing for {original_path}", str(archived))
         to_read.append((file_hash, str(archived)))
     get_run_logger().info("Backfill %s..%s: %d archived files to read again", period_from,
                           period_to, len(to_read))

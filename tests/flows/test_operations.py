@@ -53,30 +53,60 @@ def test_lock_second_run_waits_then_exits_naming_the_holder(small_inbox, tmp_pat
     assert [r["status"] for r in runs(data_dir)] == ["completed"]  # the busy one left no row
 
 
-def test_rerun_last_failed_after_the_missing_inbox_is_created(small_inbox, tmp_path,
+def test_run_on_a_missing_inbox_says_what_to_do_and_creates_nothing(tmp_path):
+    data_dir = tmp_path / "data"
+
+    done = mttq("run", "--data-dir", str(data_dir))
+
+    assert done.returncode == 1
+    text = " ".join(done.stdout.split())
+    inbox = data_dir / "inbox"
+    assert (f"Không thấy thư mục hộp thư {inbox}: hãy tạo thư mục này và chép vào đó các tệp "
+            f"phường gửi, rồi chạy lại `mttq run --data-dir {data_dir}`; hoặc chỉ ra thư mục "
+            f"khác bằng `mttq run --inbox THƯ_MỤC --data-dir {data_dir}`. Chưa có gì được tạo."
+            ) in text
+    assert (f"Inbox folder not found: {inbox}. Create it and copy the wards' files into it, "
+            f"then run `mttq run --data-dir {data_dir}` again; or name another folder with "
+            f"`mttq run --inbox DIR --data-dir {data_dir}`. Nothing was created.") in text
+    assert "Traceback" not in done.stdout + done.stderr and "Error" not in done.stdout
+    assert not data_dir.exists()
+
+
+def test_rerun_last_failed_after_the_reference_folder_is_fixed(small_inbox, tmp_path,
                                                               prefect_server):
     data_dir = tmp_path / "data"
-    inbox = tmp_path / "share" / "inbox"
-    failed = mttq("run", "--data-dir", str(data_dir), "--inbox", str(inbox),
-                  server=prefect_server)
+    copy_inbox(small_inbox, data_dir, only="2021-Q1")
+    broken = tmp_path / "reference"  # an administrator's reference folder, still empty
+    broken.mkdir()
+    failed = mttq("run", "--data-dir", str(data_dir), server=prefect_server,
+                  env={"MTTQ_REFERENCE_DIR": str(broken)})
     assert failed.returncode == 1
-    assert f"Run failed / Lần chạy thất bại: FileNotFoundError: inbox folder not found: " \
-           f"{inbox}" in failed.stdout.replace("\n", "")
+    text = " ".join(failed.stdout.split())
+    assert (f"Lần chạy thất bại / Run failed: không tìm thấy / not found: No such file or "
+            f"directory (os error 2): {broken}/units.csv") in text
+    assert (f"Sửa nguyên nhân rồi chạy lại: `mttq rerun --last-failed --data-dir {data_dir}` "
+            f"/ Fix the cause, then `mttq rerun --last-failed --data-dir {data_dir}`.") in text
     assert "Traceback" not in failed.stdout + failed.stderr
-    status = mttq("status", "--data-dir", str(data_dir)).stdout
-    assert "FAILED / thất bại" in status and "inbox folder not found" in status
+    status = " ".join(mttq("status", "--data-dir", str(data_dir)).stdout.split())
+    assert "FAILED / thất bại" in status and f"{broken}/units.csv" in status
 
-    copy_inbox(small_inbox, inbox.parent, only="2021-Q1")
     rerun = run_ok("rerun", "--last-failed", "--data-dir", str(data_dir), server=prefect_server)
-    assert "Re-running nightly run" in rerun.stdout
     history = runs(data_dir)
+    said = " ".join(rerun.stdout.split())
+    assert (f"Chạy lại lần chạy {history[0]['run_id']} (nightly) / Re-running nightly run "
+            f"{history[0]['run_id']}: thư mục dữ liệu / data dir: {data_dir}; tính lại / "
+            f"force: không / no; hộp thư / inbox: mặc định / default; nghiêm ngặt / strict: "
+            f"không / no") in said
+    assert "{" not in rerun.stdout  # no Python dict
     assert [r["status"] for r in history] == ["failed", "completed"]
     assert history[1]["rerun_of"] == history[0]["run_id"]
     assert history[1]["parameters"] == history[0]["parameters"]
     assert published(data_dir, "select count(*) n from raw.files")["n"][0] > 0
 
     missing = mttq("rerun", "no-such-run", "--data-dir", str(data_dir))
-    assert missing.returncode == 1 and "no run no-such-run" in missing.stdout
+    assert missing.returncode == 1
+    assert (f"không có lần chạy no-such-run trong {data_dir / 'warehouse'} / no run no-such-run "
+            f"in {data_dir / 'warehouse'}") in " ".join(missing.stdout.split())
 
 
 def test_backfill_after_an_admin_adds_a_unit_accepts_the_file_once(small_inbox, tmp_path,
