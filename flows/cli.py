@@ -188,7 +188,9 @@ def template(
         console.print(f"[red]Cannot write / Không ghi được {escape(str(output))}: "
                       f"{escape(problem.strerror or str(problem))}[/red]")
         raise typer.Exit(1) from None
-    console.print(f"Template written / Đã tạo mẫu: {escape(str(path))}")
+    console.print(f"Đã tạo mẫu / Template written: {escape(str(path))}\nPhường điền 'Ngày lập' "
+                  "(ngày lập báo cáo) và cột 'Kết quả' / the ward fills in 'Ngày lập' (the report "
+                  "date) and the 'Kết quả' column", soft_wrap=True)
 
 
 @app.command()

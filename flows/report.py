@@ -14,36 +14,50 @@ from flows.settings import Settings
 from transforms.findings import describe_place
 from transforms.periods import period_sort_key
 from warehouse.db import table_columns
+from warehouse.state import INTERRUPTED
 
 
 def print_run_summary(console: Console, result: dict, data_dir: Path | None) -> None:
-    """After a run: counts, periods covered, where the outputs are, what to do next."""
-    console.print(f"[bold green]Run {result['run_id']} completed / Đã chạy xong.[/bold green]")
+    """After a run: counts, periods with values, where the outputs are, what to do next.
+
+    A backfill's result (it carries `files_changed`) counts the archived files it read again,
+    under their own label: it reads no inbox and finds nothing new.
+    """
+    console.print(f"[bold green]Đã chạy xong lần chạy {result['run_id']} / Run "
+                  f"{result['run_id']} completed.[/bold green]")
     table = Table(show_header=False, box=None)
+    backfill = "files_changed" in result
+    if backfill:
+        head = (("Tệp lưu trữ được đọc lại / Archived files read again", result["files_seen"]),)
+    else:
+        head = (("Tệp trong hộp thư / Files in the inbox", result["files_seen"]),
+                ("Tệp mới / New this run", result["files_new"]))
     rows = (
-        ("Files in the inbox / Tệp trong hộp thư", result["files_seen"]),
-        ("New this run / Tệp mới", result["files_new"]),
-        ("  accepted / hợp lệ", result["files_accepted"]),
-        ("  accepted with errors / hợp lệ nhưng có giá trị lỗi", result["files_with_errors"]),
-        ("  rejected / bị từ chối", result["files_rejected"]),
-        ("  duplicates / trùng lặp", result["files_duplicate"]),
-        ("Superseded in total / Bị thay thế (tổng)", result["files_superseded"]),
+        *head,
+        ("  hợp lệ / accepted", result["files_accepted"]),
+        ("  hợp lệ nhưng có giá trị lỗi / accepted with errors", result["files_with_errors"]),
+        ("  bị từ chối / rejected", result["files_rejected"]),
+        *(() if backfill else (("  trùng lặp / duplicates", result["files_duplicate"]),)),
+        ("Bị thay thế (tổng) / Superseded in total", result["files_superseded"]),
+        *((("Tệp đổi trạng thái / Files whose status changed", result["files_changed"]),)
+          if backfill else ()),
     )
     for label, value in rows:
         table.add_row(label, str(value))
     console.print(table)
     periods = result.get("periods") or []
     if periods:
-        console.print(f"Periods covered / Các kỳ: {', '.join(periods)}")
-    console.print(f"DuckDB: {result['duckdb']}\nParquet: {result['parquet']}")
-    if "files_changed" in result:
-        console.print(f"Files whose status changed / Tệp đổi trạng thái: {result['files_changed']}")
+        console.print(f"Các kỳ có số liệu / Periods with values: {', '.join(periods)}",
+                      soft_wrap=True)
+    console.print(f"DuckDB: {result['duckdb']}\nParquet: {result['parquet']}", soft_wrap=True)
     hint = f" --data-dir {data_dir}" if data_dir else ""
     if result["files_rejected"] or result["files_with_errors"]:
-        console.print(f"Next: `mttq status{hint}` lists the rejected files and why; ask the wards "
-                      "to fix and resend them. / Xem lý do bằng `mttq status`.")
-    console.print(f"Query: duckdb -readonly {result['duckdb']} "
-                  "\"select * from mart.city_summary limit 10\"")
+        console.print(f"Tiếp theo: `mttq status{hint}` liệt kê các tệp bị từ chối hoặc có giá trị "
+                      f"lỗi và lý do; đề nghị phường sửa và gửi lại. / Next: `mttq status{hint}` "
+                      "lists the rejected files and the dropped values and why; ask the wards to "
+                      "fix and resend them.", soft_wrap=True)
+    console.print(f"Truy vấn / Query: duckdb -readonly {result['duckdb']} "
+                  "\"select * from mart.city_summary limit 10\"", soft_wrap=True)
 
 
 PARAMETER_WORDS = {"inbox": "hộp thư / inbox", "data_dir": "thư mục dữ liệu / data dir",
@@ -76,6 +90,11 @@ def missing_inbox(inbox: Path, data_dir: Path | None, inbox_option: Path | None)
             f"`mttq run --inbox DIR{hint}`. Nothing was created. To try it out: `mttq demo`.")
 
 
+VERDICT_WORDS = {"accepted": "hợp lệ / accepted",
+                 "accepted_with_errors": "hợp lệ, bỏ giá trị lỗi / accepted with errors",
+                 "rejected": "bị từ chối / rejected"}
+
+
 def print_validation(console: Console, outcome) -> None:
     """One block per file: its status, then each problem with its place and both messages.
 
@@ -86,7 +105,8 @@ def print_validation(console: Console, outcome) -> None:
         colour = {"accepted": "green", "accepted_with_errors": "yellow"}.get(file["status"], "red")
         identified = f" ({file['ward_code']}, {file['period'] or '—'})" if file["ward_code"] \
             else ""
-        console.print(f"[bold]{escape(file['path'])}[/bold]: [{colour}]{file['status']}"
+        verdict = VERDICT_WORDS.get(file["status"], file["status"])
+        console.print(f"[bold]{escape(file['path'])}[/bold]: [{colour}]{verdict}"
                       f"[/{colour}]{escape(identified)}", soft_wrap=True)
         problems = outcome.findings.filter(pl.col("file_hash") == file["file_hash"])
         for finding in problems.iter_rows(named=True):
@@ -97,8 +117,8 @@ def print_validation(console: Console, outcome) -> None:
 
 
 WIDTH = 79  # `mttq status` fits an 80-column terminal
-RESULT_WORDS = {"completed": "completed / xong", "failed": "FAILED / thất bại",
-                "running": "running / đang chạy"}
+RESULT_WORDS = {"completed": "xong / completed", "failed": "THẤT BẠI / FAILED",
+                "running": "đang chạy / running"}
 
 
 def print_status(console: Console, settings: Settings) -> None:
@@ -111,8 +131,10 @@ def print_status(console: Console, settings: Settings) -> None:
     say(f"mttq status: {settings.data_dir}")
     _print_writer(say, settings)
     if not settings.published_db.exists():
-        say(f"No published data yet in {settings.warehouse_dir}: run `mttq run` first.\n"
-            "Chưa có dữ liệu công bố: hãy chạy `mttq run`.")
+        hint = "" if settings.data_dir == Path("data") else f" --data-dir {settings.data_dir}"
+        say(f"Chưa có dữ liệu công bố trong {settings.warehouse_dir}: hãy chạy `mttq run{hint}` "
+            f"(hoặc `mttq demo` để chạy thử).\nNo published data yet in "
+            f"{settings.warehouse_dir}: run `mttq run{hint}` first (or `mttq demo` to try it).")
         _print_waiting(say, set(), settings)
         return
     con = duckdb.connect(str(settings.published_db), read_only=True)
@@ -120,11 +142,13 @@ def print_status(console: Console, settings: Settings) -> None:
         published_at = con.execute("select value from ops.meta where key = 'published_at'"
                                    ).fetchall()
         when = published_at[0][0].replace("T", " ") if published_at else "?"
-        say(f"Published / Công bố: {when} ({settings.published_db.name}, opened read-only)")
+        say(f"Công bố / Published: {when} ({settings.published_db.name}, chỉ đọc / opened "
+            "read-only)")
         _print_runs(say, con)
         known = {row[0] for row in con.execute("select original_path from raw.files").fetchall()}
         _print_waiting(say, known, settings)
         _print_rejected(say, con)
+        _print_dropped(say, con)
         _print_completeness(say, con)
     finally:
         con.close()
@@ -146,21 +170,24 @@ def _print_writer(say, settings: Settings) -> None:
     """Is a run writing now, or did the last one die without saying so?"""
     holder = lock_holder(settings.lock_file)
     if holder:
-        say(f"Now running / Đang chạy: {holder}. Published data stays as below until it "
-            "finishes. / Dữ liệu công bố giữ nguyên đến khi chạy xong.")
+        say(f"Đang chạy / Now running: {holder}. Dữ liệu công bố giữ nguyên đến khi chạy xong. "
+            "/ Published data stays as below until it finishes.")
         return
     owner = last_owner(settings.lock_file)
     if owner:
-        say(f"Run {owner.get('run_id')} (since {owner.get('since')}) stopped before finishing: "
-            "killed or the machine stopped. The next run records it as interrupted and "
-            "completes its work; or `mttq rerun --last-failed`. / Lần chạy này bị dừng giữa "
-            "chừng; lần chạy sau sẽ hoàn tất.")
+        hint = "" if settings.data_dir == Path("data") else f" --data-dir {settings.data_dir}"
+        say(f"Lần chạy {owner.get('run_id')} (từ {owner.get('since')}) bị dừng giữa chừng (bị tắt "
+            "hoặc máy dừng); lần chạy sau ghi nhận và hoàn tất việc còn dở, hoặc chạy "
+            f"`mttq rerun --last-failed{hint}`. / Run {owner.get('run_id')} (since "
+            f"{owner.get('since')}) stopped before finishing: killed or the machine stopped. "
+            "The next run records it as interrupted and completes its work; or "
+            f"`mttq rerun --last-failed{hint}`.")
 
 
 def _print_runs(say, con: duckdb.DuckDBPyConnection) -> None:
     say()
-    say("Recent runs / Các lần chạy gần đây")
-    say(f"  {'Run / Lần chạy':<20}  {'Flow':<8}  {'Started':<11}  {'Result / Kết quả':<17}"
+    say("Các lần chạy gần đây / Recent runs")
+    say(f"  {'Lần chạy / Run':<20}  {'Luồng':<8}  {'Bắt đầu':<11}  {'Kết quả / Result':<19}"
         f"  {'New':>5}  {'Rej.':>4}")
     rerun_of = "rerun_of" if "rerun_of" in table_columns(con, "ops.runs") else "null"
     rows = con.execute(
@@ -169,16 +196,16 @@ def _print_runs(say, con: duckdb.DuckDBPyConnection) -> None:
         "order by started_at desc limit 6").fetchall()
     for run_id, flow, started, status, new, rejected, error, rerun_of in rows:
         result = RESULT_WORDS.get(status, status)
-        if status == "failed" and (error or "").startswith("interrupted"):
-            result = "KILLED / bị dừng"
-        say(f"  {run_id:<20}  {flow:<8}  {started:<11}  {result:<17}"
+        if status == "failed" and (error or "").startswith(INTERRUPTED[:9]):
+            result = "BỊ DỪNG / KILLED"
+        say(f"  {run_id:<20}  {flow:<8}  {started:<11}  {result:<19}"
             f"  {_count(new):>5}  {_count(rejected):>4}")
         if rerun_of:
-            say(f"re-run of / chạy lại {rerun_of}", indent=6)
+            say(f"chạy lại / re-run of {rerun_of}", indent=6)
         if error and status == "failed":
             say(error, indent=6, hang=2)
     if not rows:
-        say("  (none yet / chưa có)")
+        say("  (chưa có / none yet)")
 
 
 def _count(value: int | None) -> str:
@@ -191,13 +218,13 @@ def _print_waiting(say, known: set[str], settings: Settings) -> None:
     found = discover(settings.inbox_dir) if settings.inbox_dir.is_dir() else []
     waiting = [f.relative_path for f in found if f.relative_path not in known]
     say()
-    say(f"Files waiting for the next run / Tệp chờ lần chạy tới: {len(waiting)}"
+    say(f"Tệp chờ lần chạy tới / Files waiting for the next run: {len(waiting)}"
         + ("" if settings.inbox_dir.is_dir() else
            f" (không thấy thư mục / inbox folder not found: {settings.inbox_dir})"))
     for path in waiting[:8]:
         say(path, indent=2)
     if len(waiting) > 8:
-        say(f"... and {len(waiting) - 8} more / và {len(waiting) - 8} tệp khác", indent=2)
+        say(f"... và {len(waiting) - 8} tệp khác / and {len(waiting) - 8} more", indent=2)
 
 
 def _print_rejected(say, con: duckdb.DuckDBPyConnection) -> None:
@@ -208,8 +235,8 @@ def _print_rejected(say, con: duckdb.DuckDBPyConnection) -> None:
         "order by f.original_path, x.finding_code").fetchall()
     files = list(dict.fromkeys(row[0] for row in rows))
     say()
-    say(f"Rejected files / Tệp bị từ chối: {len(files)}"
-        + (" (ask the wards to fix and resend / đề nghị phường sửa và gửi lại)" if files else ""))
+    say(f"Tệp bị từ chối / Rejected files: {len(files)}"
+        + (" (đề nghị phường sửa và gửi lại / ask the wards to fix and resend)" if files else ""))
     shown, previous = set(files[:10]), None
     for path, code, vi, en, sheet, row, column in rows:
         if path not in shown:
@@ -221,8 +248,36 @@ def _print_rejected(say, con: duckdb.DuckDBPyConnection) -> None:
         say(f"{code}{f' [{place}]' if place else ''}: {vi}", indent=4, hang=2)
         say(en, indent=6)
     if len(files) > 10:
-        say(f"... and {len(files) - 10} more: see mart.findings / xem bảng mart.findings",
-            indent=2)
+        say(f"... và {len(files) - 10} tệp khác / and {len(files) - 10} more: xem bảng / see "
+            "mart.findings", indent=2)
+
+
+def _print_dropped(say, con: duckdb.DuckDBPyConnection) -> None:
+    """Files accepted with errors: their figures count, except the values listed (dropped)."""
+    rows = con.execute(
+        "select f.original_path, x.finding_code, x.message_vi, x.message_en, x.sheet, x.row, "
+        "x.\"column\" from raw.files f join mart.findings x using (file_hash) "
+        "where f.status = 'accepted_with_errors' and x.severity = 'error' "
+        "order by f.original_path, x.row nulls last, x.finding_code").fetchall()
+    files = list(dict.fromkeys(row[0] for row in rows))
+    say()
+    say(f"Tệp hợp lệ nhưng bỏ giá trị lỗi / Files accepted with dropped values: {len(files)}, "
+        f"{len(rows)} giá trị / values"
+        + (" (không có trong tổng số; đề nghị phường sửa và gửi lại / missing from the totals; "
+           "ask the wards to fix and resend)" if files else ""))
+    shown, previous = set(files[:10]), None
+    for path, code, vi, en, sheet, row, column in rows:
+        if path not in shown:
+            continue
+        if path != previous:
+            say(path, indent=2)
+            previous = path
+        place = describe_place(sheet, row, column)
+        say(f"{code}{f' [{place}]' if place else ''}: {vi}", indent=4, hang=2)
+        say(en, indent=6)
+    if len(files) > 10:
+        say(f"... và {len(files) - 10} tệp khác / and {len(files) - 10} more: xem bảng / see "
+            "mart.findings", indent=2)
 
 
 def _print_completeness(say, con: duckdb.DuckDBPyConnection) -> None:
@@ -231,10 +286,10 @@ def _print_completeness(say, con: duckdb.DuckDBPyConnection) -> None:
         "and wards_received > 0 and period like '%-Q%'").fetchall()]
     say()
     if not quarters:
-        say("Completeness / Mức độ đầy đủ: no quarter has reports yet / chưa có báo cáo.")
+        say("Mức độ đầy đủ / Completeness: chưa có báo cáo / no quarter has reports yet.")
         return
     latest = max(quarters, key=period_sort_key)
-    say(f"Completeness, latest quarter {latest} / Mức độ đầy đủ, quý gần nhất {latest}")
+    say(f"Mức độ đầy đủ, quý gần nhất {latest} / Completeness, latest quarter {latest}")
     rows = con.execute(
         "select level, unit_name, wards_received, wards_expected, received_rate, wards_on_time, "
         "on_time_rate from mart.completeness where period = ? and level in ('city', 'district') "
@@ -242,19 +297,19 @@ def _print_completeness(say, con: duckdb.DuckDBPyConnection) -> None:
         [latest]).fetchall()
     silent = [row[1] for row in rows if row[0] == "district" and not row[2]]
     rows = [row for row in rows if row[0] == "city" or row[2]]
-    say(f"  {'Unit / Đơn vị':<28}  {'Received / Đã nhận':>18}  {'On time / Đúng hạn':>18}")
+    say(f"  {'Đơn vị / Unit':<28}  {'Đã nhận / Received':>18}  {'Đúng hạn / On time':>18}")
     for index, (level, name, received, expected, rate, on_time, on_time_rate) in enumerate(rows):
         if index == 11:
-            say(f"  ... {len(rows) - 11} more districts / quận khác")
+            say(f"  ... {len(rows) - 11} quận khác / more districts")
             break
         label = name if level == "city" else f"  {name}"
         say(f"  {label[:28]:<28}  {f'{received}/{expected}':>9} {_pct(rate):>8}"
             f"  {on_time:>9} {_pct(on_time_rate):>8}")
         if level == "city" and len(rows) > 1:
-            say("  Districts, worst first / Quận, huyện, thấp nhất trước:")
+            say("  Quận, huyện, thấp nhất trước / Districts, worst first:")
     if silent:
         names = ", ".join(silent[:6]) + (", ..." if len(silent) > 6 else "")
-        say(f"No report yet / Chưa có báo cáo: {len(silent)} districts ({names})",
+        say(f"Chưa có báo cáo / No report yet: {len(silent)} quận, huyện / districts ({names})",
             indent=2, hang=2)
 
 

@@ -26,11 +26,12 @@ from prefect.utilities.annotations import quote
 from flows.settings import Settings
 from transforms.ingest import Ingested, ingest
 from transforms.ledger import (
+    Merged,
     classify_inbox,
-    duplicate_findings,
-    new_ledger_rows,
-    resolve_supersession,
-    restate_ledger,
+    ledger_counts,
+    merge_new_files,
+    merge_reread_files,
+    status_changes,
 )
 from transforms.outputs import build_outputs
 from transforms.periods import period_sort_key, periods_touching
@@ -235,44 +236,29 @@ def update_state(settings: Settings, scan: InboxScan, ingested: Ingested,
         unchanged = db.get_meta(con, "reference_fingerprint") == fingerprint
         if nothing_new and unchanged and not force and state.data_version(con) > 0:
             logger.info("Nothing new since the last run: outputs are up to date.")
-            return ledger_counts(state.ledger(con), scan, pl.DataFrame())
-        new_rows = new_ledger_rows(scan.new_files, ingested.files, datetime.now(), run_id)
-        known = state.ledger(con)
-        ledger = resolve_supersession(pl.concat([known, new_rows.select(known.columns)],
-                                                how="vertical_relaxed"))
-        values = pl.concat([state.clean_values(con), ingested.values], how="vertical_relaxed")
-        new_findings = pl.concat([ingested.findings, duplicate_findings(scan.new_files)],
-                                 how="vertical_relaxed")
-        findings = pl.concat([state.ingest_findings(con), new_findings], how="vertical_relaxed")
-        outputs = build_outputs(ledger, values, findings, reference_data)
-        new_keys = new_rows.select("file_hash", "original_path")
-        version = state.commit_run(
-            con,
-            new_files=ledger.join(new_keys, on=["file_hash", "original_path"], how="semi"),
-            new_values=ingested.values,
-            new_findings=new_findings,
-            statuses=ledger.select("file_hash", "original_path", "status", "superseded_by"),
-            outputs=outputs,
-            reference=reference_data,
-        )
+            return ledger_counts(state.ledger(con), scan.files_seen, 0, pl.DataFrame())
+        merged = merge_new_files(state.ledger(con), state.clean_values(con),
+                                 state.ingest_findings(con), scan.new_files, ingested,
+                                 datetime.now(), run_id)
+        version = _commit(con, merged, ingested, reference_data)
         logger.info("State updated to data version %d", version)
-        return ledger_counts(ledger, scan, new_rows)
+        return ledger_counts(merged.ledger, scan.files_seen, scan.new_files.height,
+                             merged.added_files)
 
 
-def ledger_counts(ledger: pl.DataFrame, scan: InboxScan, new_rows: pl.DataFrame) -> dict:
-    """Counts an operator reads: this run's new files by status, and the ledger's totals."""
-    def count(frame: pl.DataFrame, status: str, column: str = "ingest_status") -> int:
-        return 0 if frame.is_empty() else frame.filter(pl.col(column) == status).height
-
-    return {
-        "files_seen": scan.files_seen,
-        "files_new": scan.new_files.height,
-        "files_accepted": count(new_rows, "accepted"),
-        "files_with_errors": count(new_rows, "accepted_with_errors"),
-        "files_rejected": count(new_rows, "rejected"),
-        "files_duplicate": count(new_rows, "duplicate"),
-        "files_superseded": count(ledger, "superseded", "status"),
-    }
+def _commit(con, merged: Merged, ingested: Ingested, reference_data: Reference,
+            reread_hashes: list[str] | None = None) -> int:
+    outputs = build_outputs(merged.ledger, merged.values, merged.findings, reference_data)
+    return state.commit_run(
+        con,
+        new_files=merged.added_files,
+        new_values=ingested.values,
+        new_findings=merged.added_findings,
+        statuses=merged.ledger.select("file_hash", "original_path", "status", "superseded_by"),
+        outputs=outputs,
+        reference=reference_data,
+        reread_hashes=reread_hashes,
+    )
 
 
 @io_step
@@ -299,8 +285,9 @@ def publish_outputs(settings: Settings, run_id: str, counts: dict) -> dict:
                        completed_run={"run_id": run_id, "counts": counts, "ended_at": ended_at},
                        before_swap=parquet.result if parquet else None)
         state.finish_run(con, run_id, "completed", counts, ended_at=ended_at)
-        periods = sorted((row[0] for row in con.execute(
-            "select distinct period from mart.city_summary").fetchall()), key=period_sort_key)
+        periods = sorted((row[0] for row in con.execute(  # periods that have values
+            "select distinct period from mart.city_summary where value is not null"
+        ).fetchall()), key=period_sort_key)
     logger.info("Published %s (data version %d) and %s", settings.published_db, version,
                 settings.parquet_dir)
     return {"data_version": version, "periods": periods,
@@ -332,28 +319,12 @@ def restate_files(settings: Settings, chosen: InboxScan, ingested: Ingested,
                   reference_data: Reference, run_id: str) -> dict:
     """Replace the re-read files' ledger decisions, values and findings and recompute the
     outputs, in one transaction: nothing is counted twice, and twice is the same as once."""
+    hashes = chosen.new_files["file_hash"].to_list()
     with db.connect(settings.state_db) as con:
         before = state.ledger(con)
-        ledger = resolve_supersession(restate_ledger(before, ingested.files))
-        hashes = chosen.new_files["file_hash"].to_list()
-        kept = state.ingest_findings(con).filter(
-            ~pl.col("file_hash").is_in(hashes) | (pl.col("finding_code") == "I_DUPLICATE"))
-        values = pl.concat([state.clean_values(con).filter(~pl.col("file_hash").is_in(hashes)),
-                            ingested.values], how="vertical_relaxed")
-        findings = pl.concat([kept, ingested.findings], how="vertical_relaxed")
-        outputs = build_outputs(ledger, values, findings, reference_data)
-        state.commit_run(
-            con,
-            new_files=ledger.filter(pl.col("file_hash").is_in(hashes)),
-            new_values=ingested.values,
-            new_findings=ingested.findings,
-            statuses=ledger.select("file_hash", "original_path", "status", "superseded_by"),
-            outputs=outputs,
-            reference=reference_data,
-            reread_hashes=hashes,
-        )
-    changed = ledger.join(before, on=["file_hash", "original_path"], suffix="_before").filter(
-        pl.col("status") != pl.col("status_before"))
-    return {**ledger_counts(ledger, chosen, ledger.filter(pl.col("file_hash").is_in(hashes))
-                            .filter(pl.col("ingest_status") != "duplicate")),
-            "files_new": 0, "files_changed": changed.height}
+        merged = merge_reread_files(before, state.clean_values(con), state.ingest_findings(con),
+                                    hashes, ingested)
+        _commit(con, merged, ingested, reference_data, reread_hashes=hashes)
+    reread = merged.added_files.filter(pl.col("ingest_status") != "duplicate")
+    return {**ledger_counts(merged.ledger, chosen.files_seen, 0, reread),
+            "files_changed": status_changes(before, merged.ledger)}

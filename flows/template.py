@@ -1,6 +1,9 @@
-"""`mttq template`: the blank report for one ward and period, its header filled in."""
+"""`mttq template`: the blank report for one ward and period, its header filled in.
 
-from datetime import date
+`Ngày lập` (report date) is left blank for the ward: of two reports for the same ward and
+period the later `Ngày lập` wins, so a date the template made up would decide it.
+"""
+
 from pathlib import Path
 
 import polars as pl
@@ -29,7 +32,7 @@ def make_template(ward_code: str, period_text: str, output: Path) -> Path:
         "ward_code": ward["unit_code"][0],
         "district_name": district_name,
         "period_label": period_label(period),
-        "report_date": date.today(),
+        "report_date": None,  # the ward writes the day it reports: it decides resubmissions
         "author": "",
     }
     output.parent.mkdir(parents=True, exist_ok=True)

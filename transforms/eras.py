@@ -11,6 +11,7 @@ Within a single version nothing changes: keys map back to the plain code.
 import polars as pl
 
 from transforms.periods import period_end
+from transforms.validity import valid_at
 
 SEPARATOR = "@"
 
@@ -33,8 +34,7 @@ def key_by_unit_version(submissions: pl.DataFrame, units: pl.DataFrame) -> pl.Da
         numbered.select("_order", "ward_code", "period")
         .join(_period_ends(submissions["period"]), on="period", how="left")
         .join(wards, on="ward_code")
-        .filter((pl.col("valid_from") <= pl.col("_end"))
-                & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= pl.col("_end"))))
+        .filter(valid_at("_end"))
         .unique("_order", keep="first")
         .select("_order", (pl.col("ward_code") + SEPARATOR
                            + pl.col("valid_from").cast(pl.String)).alias("_key"))
@@ -72,7 +72,6 @@ def _restored_keys(pairs: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
         split.join(_period_ends(pairs["period"]), on="period", how="left")
         .join(wards, on=["_code", "_from"], how="left")
         .filter(pl.col("_from").is_null() | pl.col("period").is_null()
-                | ((pl.col("_end") >= pl.col("_from"))
-                   & (pl.col("valid_to").is_null() | (pl.col("_end") <= pl.col("valid_to")))))
+                | valid_at("_end", valid_from="_from"))
         .select("ward_code", "period", "_code")
     )

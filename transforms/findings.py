@@ -23,10 +23,10 @@ CATALOG: dict[str, tuple[str, str, str]] = {
     ),
     "F_UNREADABLE": (
         "error",
-        "Không mở được tệp ({found}). Tệp có thể bị hỏng hoặc không đúng định dạng; "
-        "hãy mở lại bằng Excel, lưu dạng .xlsx và gửi lại.",
-        "The file cannot be opened ({found}). It may be damaged or mislabelled; open it in "
-        "Excel, save as .xlsx and send it again.",
+        "Không mở được tệp. Tệp có thể bị hỏng hoặc không đúng định dạng; hãy mở lại bằng "
+        "Excel, lưu dạng .xlsx và gửi lại. (Chi tiết kỹ thuật: {found})",
+        "The file cannot be opened. It may be damaged or mislabelled; open it in Excel, save "
+        "as .xlsx and send it again. (Technical detail: {found})",
     ),
     "F_NO_TABLE": (
         "error",
@@ -296,12 +296,18 @@ def findings_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
 
 
 def describe_place(sheet: str | None, row: int | None, column: str | None) -> str:
-    """Where in a file, as an operator reads it: `sheet 'Báo cáo', row 12, column E`."""
-    parts = []
+    """Where in a file, Vietnamese first: `trang 'Báo cáo', dòng 12, cột E / sheet 'Báo cáo',
+    row 12, column E`."""
+    vi, en = [], []
     if sheet:
-        parts.append(f"sheet '{sheet}'")
+        vi.append(f"trang '{sheet}'")
+        en.append(f"sheet '{sheet}'")
     if row is not None:
-        parts.append(f"row {row}")
+        vi.append(f"dòng {row}")
+        en.append(f"row {row}")
     if column:
-        parts.append(f"column {column}")
-    return ", ".join(parts) or "whole file"
+        vi.append(f"cột {column}")
+        en.append(f"column {column}")
+    if not vi:
+        return "cả tệp / whole file"
+    return f"{', '.join(vi)} / {', '.join(en)}"

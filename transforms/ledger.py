@@ -5,9 +5,12 @@ A new file for the same ward and period supersedes the earlier one: later `Ngày
 choice never depends on row order. The earlier files stay in the ledger as `superseded`.
 """
 
+from dataclasses import dataclass
+
 import polars as pl
 
 from transforms.findings import findings_frame, make_finding
+from transforms.ingest import Ingested
 
 ACCEPTED = ("accepted", "accepted_with_errors")
 
@@ -130,3 +133,82 @@ def restate_ledger(ledger: pl.DataFrame, reread: pl.DataFrame) -> pl.DataFrame:
         .then(pl.col("ingest_status_new")).otherwise(pl.col("ingest_status"))
         .alias("ingest_status"),
     ).select(ledger.columns)
+
+
+# --- a run's changes merged into what the state holds (flows/tasks.py commits them) ---------
+
+@dataclass(frozen=True)
+class Merged:
+    """The whole ledger, values and findings after a run, and the rows the run adds."""
+
+    ledger: pl.DataFrame  # raw.files after the run, statuses re-decided
+    values: pl.DataFrame  # raw.values after the run
+    findings: pl.DataFrame  # raw.findings after the run
+    added_files: pl.DataFrame  # ledger rows to insert (new, or re-read by a backfill)
+    added_findings: pl.DataFrame  # findings to insert
+
+
+def merge_new_files(known_ledger: pl.DataFrame, known_values: pl.DataFrame,
+                    known_findings: pl.DataFrame, new_files: pl.DataFrame,
+                    ingested: Ingested, seen_at: object, run_id: str) -> Merged:
+    """The nightly run's merge: new files join the ledger, the latest report of each ward and
+    period wins again over all files, and a repeated content gets its I_DUPLICATE finding.
+
+    Args:
+        new_files: classify_inbox output (the inbox files not yet in the ledger).
+        ingested: what reading the new content decided.
+    """
+    new_rows = new_ledger_rows(new_files, ingested.files, seen_at, run_id)
+    ledger = resolve_supersession(pl.concat([known_ledger, new_rows.select(known_ledger.columns)],
+                                            how="vertical_relaxed"))
+    added_findings = pl.concat([ingested.findings, duplicate_findings(new_files)],
+                               how="vertical_relaxed")
+    new_keys = new_rows.select("file_hash", "original_path")
+    return Merged(
+        ledger=ledger,
+        values=pl.concat([known_values, ingested.values], how="vertical_relaxed"),
+        findings=pl.concat([known_findings, added_findings], how="vertical_relaxed"),
+        added_files=ledger.join(new_keys, on=["file_hash", "original_path"], how="semi"),
+        added_findings=added_findings,
+    )
+
+
+def merge_reread_files(known_ledger: pl.DataFrame, known_values: pl.DataFrame,
+                       known_findings: pl.DataFrame, reread_hashes: list[str],
+                       ingested: Ingested) -> Merged:
+    """A backfill's merge: what re-reading decided replaces the files' ledger decisions,
+    values and findings (never added to them: twice is the same as once). The duplicate notes
+    stay, as they belong to paths, not to contents."""
+    ledger = resolve_supersession(restate_ledger(known_ledger, ingested.files))
+    reread = pl.col("file_hash").is_in(reread_hashes)
+    kept_findings = known_findings.filter(~reread | (pl.col("finding_code") == "I_DUPLICATE"))
+    return Merged(
+        ledger=ledger,
+        values=pl.concat([known_values.filter(~reread), ingested.values], how="vertical_relaxed"),
+        findings=pl.concat([kept_findings, ingested.findings], how="vertical_relaxed"),
+        added_files=ledger.filter(reread),
+        added_findings=ingested.findings,
+    )
+
+
+def status_changes(before: pl.DataFrame, after: pl.DataFrame) -> int:
+    """How many ledger rows (file and path) have another status `after` than `before`."""
+    return after.join(before, on=["file_hash", "original_path"], suffix="_before").filter(
+        pl.col("status") != pl.col("status_before")).height
+
+
+def ledger_counts(ledger: pl.DataFrame, files_seen: int, files_new: int,
+                  new_rows: pl.DataFrame) -> dict:
+    """Counts an operator reads: the run's files by status (`new_rows`), the ledger's totals."""
+    def count(frame: pl.DataFrame, status: str, column: str = "ingest_status") -> int:
+        return 0 if frame.is_empty() else frame.filter(pl.col(column) == status).height
+
+    return {
+        "files_seen": files_seen,
+        "files_new": files_new,
+        "files_accepted": count(new_rows, "accepted"),
+        "files_with_errors": count(new_rows, "accepted_with_errors"),
+        "files_rejected": count(new_rows, "rejected"),
+        "files_duplicate": count(new_rows, "duplicate"),
+        "files_superseded": count(ledger, "superseded", "status"),
+    }

@@ -25,6 +25,7 @@ import polars as pl
 from transforms.periods import period_end, period_sort_key, periods_of_year
 from transforms.rules import findings_from_frame
 from transforms.schema import SUMMARY, WARD_VALUES
+from transforms.validity import valid_at
 
 DECIMALS = 6
 LEVELS = ("district", "cluster", "city")
@@ -44,10 +45,7 @@ def period_frame(periods: list[str]) -> pl.DataFrame:
 
 
 def _valid_at_end(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.filter(
-        (pl.col("valid_from") <= pl.col("period_end"))
-        & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= pl.col("period_end")))
-    )
+    return frame.filter(valid_at("period_end"))
 
 
 def units_at_period_end(units: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:

@@ -20,6 +20,7 @@ import polars as pl
 from transforms.findings import CATALOG
 from transforms.periods import period_end
 from transforms.schema import FINDINGS
+from transforms.validity import valid_at
 
 # Relative tolerance for "a > b" on figures that went through float arithmetic.
 REL_TOLERANCE = 1e-9
@@ -250,10 +251,7 @@ def flag_outliers(
         .unique()
         .join(ends, on="period")
         .join(wards, on="ward_code", how="inner")
-        .filter(
-            (pl.col("valid_from") <= pl.col("period_end"))
-            & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= pl.col("period_end")))
-        )
+        .filter(valid_at("period_end"))
         .group_by("ward_code", "period")
         .agg(pl.col("parent_code").min())
     )

@@ -10,6 +10,7 @@ from rapidfuzz import fuzz, process
 
 from transforms.periods import is_period_id, period_end
 from transforms.text import normalize_text, strip_diacritics
+from transforms.validity import valid_at
 
 WARD_MISSING = "F_WARD_MISSING"
 WARD_UNKNOWN = "F_WARD_UNKNOWN"
@@ -78,10 +79,7 @@ def match_wards(headers: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
         .join(ward_units, left_on="_code", right_on="unit_code")
         .filter(
             pl.col("_end").is_null()
-            | (
-                (pl.col("valid_from") <= pl.col("_end"))
-                & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= pl.col("_end")))
-            )
+            | valid_at("_end")
         )
         .sort("_row", "valid_from", descending=[False, True])
         .group_by("_row", maintain_order=True)

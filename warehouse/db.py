@@ -95,10 +95,18 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
 
 
 def append(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
-    """Insert a frame's rows into `table`, matching columns by name."""
+    """Insert a frame's rows into `table`, matching columns by name.
+
+    A frame column the table lacks raises ValueError (it would otherwise be lost without a
+    word); table columns the frame lacks are filled with their default (null).
+    """
+    columns = table_columns(con, table)
+    unknown = [c for c in frame.columns if c not in columns]
+    if unknown:
+        raise ValueError(f"{table} has no column {', '.join(unknown)} / bảng {table} không có "
+                         f"cột {', '.join(unknown)}")
     if frame.is_empty():
         return 0
-    columns = table_columns(con, table)
     staged = frame.select([c for c in columns if c in frame.columns])
     # Arrow string views: handed over without a copy (a large_string copy of a million-row
     # table cost a quarter of inserting it)

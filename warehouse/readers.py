@@ -499,9 +499,10 @@ def _text(value: object) -> str | None:
 
 
 def _short(exc: Exception) -> str:
-    """The first line of the library's message: enough to tell damage from a wrong format."""
+    """The first line of the library's message: enough to tell damage from a wrong format
+    (without the exception's class name, which means nothing to an operator)."""
     first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {first_line}"[:160]
+    return first_line[:160] or "?"
 
 
 # --- batches -------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import polars as pl
 import yaml
 
 from transforms import schema
+from transforms.validity import valid_at
 
 DEFAULT_REFERENCE_DIR = Path(__file__).parent / "reference"
 ALL_PROVINCES = "all"
@@ -113,6 +114,4 @@ def load_rules() -> pl.DataFrame:
 
 def units_valid_on(units: pl.DataFrame, day: date) -> pl.DataFrame:
     """The units of `units` valid on `day` (valid_to is inclusive; null = still valid). Pure."""
-    return units.filter(
-        (pl.col("valid_from") <= day) & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= day))
-    )
+    return units.filter(valid_at(day))

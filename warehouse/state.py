@@ -130,8 +130,8 @@ def reference_fingerprint(reference: Reference) -> str:
 
 # --- runs ----------------------------------------------------------------------------------
 
-INTERRUPTED = ("interrupted: the run stopped before finishing (killed or machine stopped) "
-               "/ lần chạy bị dừng giữa chừng (bị tắt hoặc máy dừng)")
+INTERRUPTED = ("bị dừng: lần chạy dừng giữa chừng (bị tắt hoặc máy dừng) / interrupted: the "
+               "run stopped before finishing (killed or machine stopped)")
 
 
 def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow_name: str,

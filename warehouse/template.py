@@ -67,6 +67,8 @@ def write_report_xlsx(
         sheet.merge_range(row, 0, row, 1, label, bold)
         if isinstance(value, date):
             sheet.write_datetime(row, 2, value, date_format)
+        elif value is None and label == "Ngày lập:":  # left for the ward, shown as a date
+            sheet.write_blank(row, 2, None, date_format)
         elif value is not None:
             sheet.write_string(row, 2, str(value))
         row += 1

@@ -30,7 +30,7 @@ def test_validate_good_file_exits_0(tmp_path):
     path = report(tmp_path, "tot.xlsx", {"giam_sat_cuoc": 12, "quy_vi_nguoi_ngheo": "10,4 triệu"})
     result = invoke("validate", path)
     assert result.exit_code == 0, result.output
-    assert result.output == f"{path}: accepted (00001, 2021-Q3)\n"
+    assert result.output == f"{path}: hợp lệ / accepted (00001, 2021-Q3)\n"
 
 
 def test_validate_bad_value_names_file_code_place_and_both_messages(tmp_path):
@@ -38,8 +38,9 @@ def test_validate_bad_value_names_file_code_place_and_both_messages(tmp_path):
     result = invoke("validate", path)
     assert result.exit_code == 0  # accepted with errors: the file would still be loaded
     assert result.output.splitlines() == [
-        f"{path}: accepted_with_errors (00001, 2021-Q3)",
-        "  V_NOT_A_NUMBER [sheet 'Báo cáo', row 29, column E]",
+        f"{path}: hợp lệ, bỏ giá trị lỗi / accepted with errors (00001, 2021-Q3)",
+        "  V_NOT_A_NUMBER [trang 'Báo cáo', dòng 29, cột E / sheet 'Báo cáo', row 29, "
+        "column E]",
         "    Giá trị '1.2.3' không phải là số. Hãy ghi số, ví dụ '1.084', '10,4 triệu'; để "
         "trống nếu không có số liệu.",
         "    Value '1.2.3' is not a number. Write a number such as '1.084' or '10,4 triệu'; "
@@ -51,9 +52,10 @@ def test_validate_strict_rejects_and_exits_1(tmp_path):
     path = report(tmp_path, "loi.xlsx", {"giam_sat_cuoc": "1.2.3", "doi_thoai_cuoc": 3})
     result = invoke("validate", "--strict", path)
     assert result.exit_code == 1
-    assert f"{path}: rejected (00001, 2021-Q3)" in result.output
-    assert "F_STRICT_VALUE_ERRORS [whole file]" in result.output
-    assert "V_NOT_A_NUMBER [sheet 'Báo cáo', row 29, column E]" in result.output
+    assert f"{path}: bị từ chối / rejected (00001, 2021-Q3)" in result.output
+    assert "F_STRICT_VALUE_ERRORS [cả tệp / whole file]" in result.output
+    assert "V_NOT_A_NUMBER [trang 'Báo cáo', dòng 29, cột E / sheet 'Báo cáo', row 29, " \
+           "column E]" in result.output
 
 
 def test_validate_rejected_files_exit_1_without_a_traceback(tmp_path):
@@ -70,16 +72,21 @@ def test_validate_rejected_files_exit_1_without_a_traceback(tmp_path):
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     out = result.output
-    assert f"{files[0]}: rejected\n  F_EMPTY_FILE [whole file]\n    Tệp rỗng" in out
-    assert f"{files[1]}: rejected\n  F_EMPTY_FILE [whole file]\n" in out  # same bytes, own entry
-    assert "F_WRONG_FORMAT [whole file]\n    Nội dung tệp không khớp với đuôi tên tệp " \
+    assert f"{files[0]}: bị từ chối / rejected\n  F_EMPTY_FILE [cả tệp / whole file]\n" \
+           "    Tệp rỗng" in out
+    # same bytes, own entry
+    assert f"{files[1]}: bị từ chối / rejected\n  F_EMPTY_FILE [cả tệp / whole file]\n" in out
+    assert "F_WRONG_FORMAT [cả tệp / whole file]\n    Nội dung tệp không khớp với đuôi tên tệp " \
            "(.xlsx ≠ CSV/text)." in out
-    assert f"{files[3]}: accepted_with_errors (00001, 2021-Q3)\n" in out  # NFD period, 3 tấn
-    assert "V_NOT_A_NUMBER [column chi_tieu.giam_sat_cuoc]" in out
-    assert "V_TOO_LARGE [column chi_tieu.quy_cuu_tro]" in out
-    assert f"{bad_period}: rejected (00001, —)\n  F_PERIOD_INVALID [sheet 'Báo cáo', row 7, " \
-           "column C]\n    Không hiểu kỳ báo cáo 'Quý V/2021'" in out
-    assert "F_NOT_FOUND [whole file]\n    Không tìm thấy tệp" in out
+    # NFD period, 3 tấn
+    assert f"{files[3]}: hợp lệ, bỏ giá trị lỗi / accepted with errors (00001, 2021-Q3)\n" \
+        in out
+    assert "V_NOT_A_NUMBER [cột chi_tieu.giam_sat_cuoc / column chi_tieu.giam_sat_cuoc]" in out
+    assert "V_TOO_LARGE [cột chi_tieu.quy_cuu_tro / column chi_tieu.quy_cuu_tro]" in out
+    assert f"{bad_period}: bị từ chối / rejected (00001, —)\n  F_PERIOD_INVALID [trang " \
+           "'Báo cáo', dòng 7, cột C / sheet 'Báo cáo', row 7, column C]\n    Không hiểu kỳ " \
+           "báo cáo 'Quý V/2021'" in out
+    assert "F_NOT_FOUND [cả tệp / whole file]\n    Không tìm thấy tệp" in out
     assert out.count("F_EMPTY_FILE") == 2
 
 
@@ -89,8 +96,9 @@ def test_validate_a_folder_checks_every_file_in_it(tmp_path):
     (tmp_path / "a" / "ghi_chu.docx").write_bytes(b"x")
     result = invoke("validate", str(tmp_path / "a"))
     assert result.exit_code == 1
-    assert "tot.xlsx: accepted" in result.output
-    assert "ghi_chu.docx: rejected\n  F_UNSUPPORTED_TYPE [whole file]" in result.output
+    assert "tot.xlsx: hợp lệ / accepted" in result.output
+    assert "ghi_chu.docx: bị từ chối / rejected\n  F_UNSUPPORTED_TYPE [cả tệp / whole file]" \
+        in result.output
 
 
 def test_template_command_writes_a_file_validate_reads(tmp_path):
@@ -99,8 +107,8 @@ def test_template_command_writes_a_file_validate_reads(tmp_path):
     assert result.exit_code == 0 and output.is_file()
     checked = invoke("validate", str(output))
     assert checked.exit_code == 1
-    assert checked.output.splitlines()[:2] == [f"{output}: rejected (00001, 2021-Q3)",
-                                               "  F_NO_VALUES [whole file]"]
+    assert checked.output.splitlines()[:2] == [f"{output}: bị từ chối / rejected (00001, 2021-Q3)",
+                                               "  F_NO_VALUES [cả tệp / whole file]"]
 
 
 def test_template_command_unknown_ward_says_so(tmp_path):

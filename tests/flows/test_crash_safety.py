@@ -121,4 +121,4 @@ def test_run_killed_at_step_then_run_again_equals_uninterrupted_run(
 
     history = runs(data_dir)
     assert [r["status"] for r in history] == ["completed", "failed", "completed"]
-    assert history[1]["error_message"].startswith("interrupted: the run stopped")
+    assert history[1]["error_message"].startswith("bị dừng: lần chạy dừng giữa chừng")

@@ -43,13 +43,13 @@ def test_lock_second_run_waits_then_exits_naming_the_holder(small_inbox, tmp_pat
     assert second.returncode == 2
     holder = (data_dir / "warehouse" / "mttq.owner").exists()
     assert not holder  # the first run finished and cleaned up after itself
-    assert "Another run is writing: run 2" in second.stdout
+    assert "Another run is writing: run 2" in " ".join(second.stdout.split())
     assert "Một lần chạy khác đang ghi dữ liệu" in second.stdout
     assert waited >= 2
     assert first.returncode == 0, out + err
     assert status.returncode == 0, status.stderr
-    assert "Now running / Đang chạy: run 2" in status.stdout
-    assert "No published data yet" in status.stdout  # the first run has not published yet
+    assert "Đang chạy / Now running: run 2" in status.stdout
+    assert "Chưa có dữ liệu công bố" in status.stdout  # the first run has not published yet
     assert [r["status"] for r in runs(data_dir)] == ["completed"]  # the busy one left no row
 
 
@@ -88,7 +88,7 @@ def test_rerun_last_failed_after_the_reference_folder_is_fixed(small_inbox, tmp_
             f"/ Fix the cause, then `mttq rerun --last-failed --data-dir {data_dir}`.") in text
     assert "Traceback" not in failed.stdout + failed.stderr
     status = " ".join(mttq("status", "--data-dir", str(data_dir)).stdout.split())
-    assert "FAILED / thất bại" in status and f"{broken}/units.csv" in status
+    assert "THẤT BẠI / FAILED" in status and f"{broken}/units.csv" in status
 
     rerun = run_ok("rerun", "--last-failed", "--data-dir", str(data_dir), server=prefect_server)
     history = runs(data_dir)
@@ -134,10 +134,14 @@ def test_backfill_after_an_admin_adds_a_unit_accepts_the_file_once(small_inbox, 
 
     outside = run_ok("backfill", "--from", "2021-Q1", "--to", "2021-Q1", "--data-dir",
                      str(data_dir), server=prefect_server, env=env)
-    assert "Tệp đổi trạng thái: 0" in outside.stdout  # the file's period is outside the range
+    # the file's period is outside the range
+    assert "Tệp đổi trạng thái / Files whose status changed  0" in outside.stdout
     inside = run_ok("backfill", "--from", "2021-Q2", "--to", "2021-Q2", "--data-dir",
                     str(data_dir), server=prefect_server, env=env)
-    assert "Tệp đổi trạng thái: 1" in inside.stdout
+    assert "Tệp đổi trạng thái / Files whose status changed  1" in inside.stdout
+    text = " ".join(inside.stdout.split())
+    assert "Tệp lưu trữ được đọc lại / Archived files read again" in text
+    assert "Tệp trong hộp thư" not in text and "Tệp mới" not in text
     accepted = published(data_dir, "select ward_code, status from raw.files where file_hash = "
                          f"'{unknown['file_hash']}'").row(0)
     assert accepted == ("99999", "accepted")
@@ -156,7 +160,9 @@ def test_backfill_after_an_admin_adds_a_unit_accepts_the_file_once(small_inbox, 
 
 def test_backfill_rejects_a_range_that_is_not_periods(tmp_path):
     done = mttq("backfill", "--from", "2021", "--to", "2022-Q4", "--data-dir", str(tmp_path))
-    assert done.returncode == 1 and "not a period id: '2021'" in done.stdout
+    assert done.returncode == 1
+    assert "Kỳ không hợp lệ / not a valid range: not a period id: '2021'. Dùng kỳ dạng " \
+           "2021-Q1 / use quarters such as 2021-Q1." in " ".join(done.stdout.split())
 
 
 def test_status_before_any_run_then_run_twice_identical_tables_and_80_columns(
@@ -165,28 +171,36 @@ def test_status_before_any_run_then_run_twice_identical_tables_and_80_columns(
     copy_inbox(small_inbox, data_dir)
     empty = mttq("status", "--data-dir", str(data_dir))
     assert empty.returncode == 0, empty.stderr
-    assert "No published data yet" in empty.stdout
-    assert "Files waiting for the next run / Tệp chờ lần chạy tới: 32" in empty.stdout
+    said = " ".join(empty.stdout.split())
+    assert (f"Chưa có dữ liệu công bố trong {data_dir / 'warehouse'}: hãy chạy `mttq run "
+            f"--data-dir {data_dir}` (hoặc `mttq demo` để chạy thử). No published data yet in "
+            f"{data_dir / 'warehouse'}: run `mttq run --data-dir {data_dir}` first") in said
+    assert "Tệp chờ lần chạy tới / Files waiting for the next run: 32" in empty.stdout
 
     first = run_ok("run", "--data-dir", str(data_dir), server=prefect_server)
-    assert "rejected / bị từ chối                               4" in first.stdout
+    assert "bị từ chối / rejected                               4" in first.stdout
+    said = " ".join(first.stdout.split())
+    assert (f"Tiếp theo: `mttq status --data-dir {data_dir}` liệt kê các tệp bị từ chối hoặc "
+            f"có giá trị lỗi và lý do") in said
+    assert f"Next: `mttq status --data-dir {data_dir}` lists the rejected files" in said
+    assert "Các kỳ có số liệu / Periods with values: 2021-Q1, 2021-Q2, 2021-H1 DuckDB" in said
     shown = mttq("status", "--data-dir", str(data_dir))
     lines = shown.stdout.splitlines()
     assert shown.returncode == 0 and max(len(line) for line in lines) <= 80
     text = shown.stdout
-    assert "Recent runs / Các lần chạy gần đây" in text
-    assert "completed / xong      32     4" in text
-    assert "Files waiting for the next run / Tệp chờ lần chạy tới: 0" in text
-    assert "Rejected files / Tệp bị từ chối: 4" in text
+    assert "Các lần chạy gần đây / Recent runs" in text
+    assert "xong / completed        32     4" in text
+    assert "Tệp chờ lần chạy tới / Files waiting for the next run: 0" in text
+    assert "Tệp bị từ chối / Rejected files: 4" in text
     for code in ("F_WARD_UNKNOWN", "F_PERIOD_MISSING", "F_UNREADABLE", "F_UNSUPPORTED_TYPE"):
         assert code in text
-    assert "Completeness, latest quarter 2021-Q2" in text
-    assert "Districts, worst first / Quận, huyện, thấp nhất trước:" in text
+    assert "Mức độ đầy đủ, quý gần nhất 2021-Q2 / Completeness, latest quarter 2021-Q2" in text
+    assert "Quận, huyện, thấp nhất trước / Districts, worst first:" in text
     assert "Quận Ba Đình" in text
 
     before = outputs(data_dir)
     second = run_ok("run", "--data-dir", str(data_dir), server=prefect_server)
-    assert "New this run / Tệp mới                                0" in second.stdout
+    assert "Tệp mới / New this run                                0" in second.stdout
     after = outputs(data_dir)
     for table in before:
         assert_frame_equal(after[table], before[table])

@@ -26,7 +26,7 @@ def test_make_template_reads_back_header_and_every_indicator(tmp_path, catalog):
     header = submission.header
     assert (header["ward_code"], header["ward_name"], header["district_name"],
             header["period_text"]) == ("00001", "Phường Phúc Xá", "Quận Ba Đình", "Quý III/2021")
-    assert header["report_date_text"].startswith(date.today().isoformat())
+    assert header["report_date_text"] is None  # Ngày lập is the ward's to write, never today
     assert submission.cells == []  # blank is not reported
     sheet = fastexcel.read_excel(path).load_sheet(0, header_row=None, dtypes="string")
     rows = sheet.to_polars()

@@ -1,0 +1,23 @@
+"""periods_touching: the periods a backfill range reads again."""
+
+import pytest
+
+from transforms.periods import periods_touching
+
+
+@pytest.mark.parametrize(("first", "last", "expected"), [
+    ("2021-Q3", "2021-Q3", ["2021-Q3", "2021-H2", "2021-9M", "2021-Y"]),
+    ("2021-Q4", "2022-Q1", ["2021-Q4", "2021-H2", "2021-Y", "2022-Q1", "2022-H1", "2022-9M",
+                            "2022-Y"]),
+    ("2021-Y", "2021-Y", ["2021-Q1", "2021-Q2", "2021-Q3", "2021-Q4", "2021-H1", "2021-H2",
+                          "2021-9M", "2021-Y"]),
+])
+def test_periods_touching_every_period_with_a_quarter_in_the_range(first, last, expected):
+    assert periods_touching(first, last) == expected
+
+
+def test_periods_touching_an_empty_or_wrong_range_says_so():
+    with pytest.raises(ValueError, match=r"^khoảng kỳ trống / empty range: 2022-Q1 \.\. 2021-Q1$"):
+        periods_touching("2022-Q1", "2021-Q1")
+    with pytest.raises(ValueError, match="not a period id: '2021'"):
+        periods_touching("2021", "2021-Q4")
