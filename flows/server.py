@@ -181,6 +181,8 @@ QUIET_DEFAULTS = {
     "PREFECT_SERVER_LOGGING_LEVEL": "ERROR",
     "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL",
     "PREFECT_UI_ENABLED": "false",  # of Prefect's temporary server (the local one has its UI)
+    # Prefect's temporary server gives up after 20 s by default: too short on a loaded machine
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
 }
 FLOW_COMMANDS = {"demo", "run", "rerun", "backfill"}
 

@@ -69,7 +69,9 @@ def build_outputs(ledger: pl.DataFrame, values: pl.DataFrame, ingest_findings: p
     )
     return {
         "core.ward_values": by_period(ward_values),
-        "core.ward_values_current": by_period(restate_to_current(ward_values, reference.crosswalk)),
+        # without file_hash: a value restated in today's wards may add several files' values
+        "core.ward_values_current": by_period(
+            restate_to_current(ward_values, reference.crosswalk).drop("file_hash")),
         "mart.district_summary": summaries["district"],
         "mart.cluster_summary": summaries["cluster"],
         "mart.city_summary": summaries["city"],

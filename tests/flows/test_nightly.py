@@ -126,3 +126,26 @@ def test_nightly_writes_parquet_partitioned_by_period(demo_run):
     from_duckdb = query(data_dir, "select * exclude (period) from mart.district_summary "
                         "where period = '2021-Q3'")
     assert_frame_equal(from_parquet, from_duckdb)
+
+
+def test_nightly_periods_are_those_with_values_and_strict_is_passed_as_given(
+        tmp_path, prefect_harness, monkeypatch):
+    from datetime import date
+
+    from warehouse.template import write_report_xlsx
+
+    catalog = reference.load_indicators().sort("sort_order").to_dicts()
+    header = {"ward_name": "Phường Phúc Xá", "ward_code": "00001",
+              "district_name": "Quận Ba Đình", "period_label": "Quý III/2021",
+              "report_date": date(2021, 10, 5), "author": "A"}
+    (tmp_path / "inbox").mkdir()
+    write_report_xlsx(tmp_path / "inbox" / "q3.xlsx", header, catalog,
+                      values={"giam_sat_cuoc": 12, "doi_thoai_cuoc": "mười"})
+    monkeypatch.setenv("MTTQ_STRICT", "1")
+
+    result = nightly(data_dir=str(tmp_path), strict=False)  # False overrides MTTQ_STRICT=1
+
+    assert result["periods"] == ["2021-Q3", "2021-9M", "2021-H2", "2021-Y"]  # no H1: no Q1/Q2
+    assert (result["files_accepted"], result["files_with_errors"]) == (0, 1)
+    recorded = query(tmp_path, "select parameters from ops.runs")["parameters"][0]
+    assert '"strict": false' in recorded

@@ -183,7 +183,8 @@ def test_status_before_any_run_then_run_twice_identical_tables_and_80_columns(
     assert (f"Tiếp theo: `mttq status --data-dir {data_dir}` liệt kê các tệp bị từ chối hoặc "
             f"có giá trị lỗi và lý do") in said
     assert f"Next: `mttq status --data-dir {data_dir}` lists the rejected files" in said
-    assert "Các kỳ có số liệu / Periods with values: 2021-Q1, 2021-Q2, 2021-H1 DuckDB" in said
+    assert ("Các kỳ có số liệu / Periods with values: 2021-Q1, 2021-Q2, 2021-H1, 2021-9M, "
+            "2021-Y DuckDB") in said
     shown = mttq("status", "--data-dir", str(data_dir))
     lines = shown.stdout.splitlines()
     assert shown.returncode == 0 and max(len(line) for line in lines) <= 80
