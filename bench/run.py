@@ -8,8 +8,8 @@ noisy: only ratios between figures measured together mean anything):
 
 - floor:        fastexcel opening every workbook and loading every sheet to Arrow, one process,
                 no processing: what reading the bytes costs at least;
-- prefect:      an empty Prefect flow with one task (import, temporary server started as
-                `mttq` starts it, shut-down): the fixed cost every `mttq run` pays before
+- prefect:      an empty Prefect flow with one task (import, `mttq`'s environment, Prefect's
+                temporary server, shut-down): the fixed cost every `mttq run` pays before
                 reading a single file;
 - full:         `mttq run` in a subprocess from an empty data dir (hash, archive, read, validate,
                 load, roll up, publish), Prefect's start included;
@@ -17,8 +17,9 @@ noisy: only ratios between figures measured together mean anything):
 - peer:         bench/naive_peer.py (pandas + openpyxl), the same files.
 
 With `--prefect server` (or `both`, the default) prefect/full/incremental are measured again
-against a Prefect server that is already running (how a deployment runs: `prefect server start`
-+ a worker), which removes the temporary server's start from every run.
+against a Prefect server that is already running (`mttq server start`, as an operator keeps
+one; a deployment's server is the same), which removes the temporary server's start from every
+run.
 
 Peak RSS is the largest sum of RSS over the subprocess and all its children (pool workers, the
 temporary Prefect server), sampled every 20 ms.
@@ -28,7 +29,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -43,20 +43,23 @@ from bench.inbox import OUT_DIR, Size, ensure_inbox, inbox_files
 
 ROOT = Path(__file__).parent.parent
 BIN = Path(sys.executable).parent
-EMPTY_FLOW = (  # Prefect's fixed cost as `mttq` pays it: its quiet defaults, its early server
-    "import flows\n"
-    "from flows.prefect_api import EarlyServer\n"
-    "server = EarlyServer().start()\n"
+EMPTY_FLOW = (  # Prefect's fixed cost as `mttq` pays it: its entry point's environment, then
+    # a flow with one task against the same server a run uses (PREFECT_API_URL or temporary)
+    "from flows.server import prepare_environment\n"
+    "prepare_environment(['empty-flow'])\n"
     "from prefect import flow, task\n"
     "@task\ndef step():\n    return 1\n"
     "@flow\ndef empty():\n    return step()\n"
-    "with server.use():\n    empty()\n"
+    "empty()\n"
 )
 # Issue 6 targets on this machine
 TARGET_FULL_OVER_FLOOR = 4.0
 TARGET_PEER_OVER_FULL = 5.0
 TARGET_INCREMENTAL_S = 5.0
 TARGET_RSS_MB = 2048
+# Issue 13 targets, against `mttq server`
+TARGET_INCREMENTAL_OVER_EMPTY_SRV = 1.3
+TARGET_FULL_OVER_FLOOR_SRV = 3.0
 
 
 @dataclass
@@ -141,42 +144,29 @@ def warm_page_cache(files: list[Path]) -> None:
 # --- a running Prefect server (the deployment's way) ----------------------------------------
 
 class PrefectServer:
-    """`prefect server start` on a free port, for the `server` mode; stopped on exit."""
+    """`mttq server start` (its own data dir under the bench's output, a free port) for the
+    `server` mode; `mttq server stop` on exit. The runs get its address as PREFECT_API_URL:
+    each full run has a data dir of its own, and would not find a server recorded elsewhere."""
 
-    def __init__(self, env: dict[str, str], log: Path):
-        self.env, self.log = env, log
-        self.process: subprocess.Popen | None = None
+    def __init__(self, env: dict[str, str], out: Path):
+        self.env, self.data_dir = env, out / "server"
         self.url = ""
 
     def __enter__(self) -> "PrefectServer":
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
+        command = [str(BIN / "mttq"), "server", "start", "--data-dir", str(self.data_dir),
+                   "--port", str(port)]
+        done = subprocess.run(command, env=self.env, cwd=ROOT, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"mttq server start failed:\n{done.stdout}{done.stderr}")
         self.url = f"http://127.0.0.1:{port}/api"
-        self.process = subprocess.Popen(
-            [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            env=self.env, stdout=open(self.log, "w"), stderr=subprocess.STDOUT,
-            start_new_session=True)
-        import httpx
-
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        self.__exit__()
-        raise RuntimeError(f"Prefect server did not start, see {self.log}")
+        return self
 
     def __exit__(self, *args: object) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
+        subprocess.run([str(BIN / "mttq"), "server", "stop", "--data-dir", str(self.data_dir)],
+                       env=self.env, cwd=ROOT, capture_output=True)
 
 
 # --- one size --------------------------------------------------------------------------------
@@ -197,7 +187,7 @@ def bench_size(size: Size, args: argparse.Namespace, log: callable) -> SizeResul
     wanted = ["temporary", "server"] if args.prefect == "both" else [args.prefect]
     for mode in wanted:
         if mode == "server" and not args.api_url:
-            with PrefectServer(env, args.out / "prefect-server.log") as server:
+            with PrefectServer(env, args.out) as server:
                 _bench_mttq(result, inbox, files, {**env, "PREFECT_API_URL": server.url},
                             modes[mode], args, log)
         else:
@@ -329,6 +319,21 @@ def summary(result: SizeResult) -> list[str]:
                      f"{TARGET_INCREMENTAL_S:.0f} s  {passed}  (empty flow {empty.wall_s:.2f} s)")
         lines.append(f"  peak RSS (full)            {full.peak_rss_mb:6.0f} MB  target ≤ "
                      f"{TARGET_RSS_MB} MB {_ok(full.peak_rss_mb <= TARGET_RSS_MB)}")
+        if suffix:
+            nothing_new = incremental.wall_s / empty.wall_s
+            lines.append(f"  incremental ÷ empty flow   {nothing_new:6.2f}x   target ≤ "
+                         f"{TARGET_INCREMENTAL_OVER_EMPTY_SRV}x  "
+                         f"{_ok(nothing_new <= TARGET_INCREMENTAL_OVER_EMPTY_SRV)}")
+            lines.append(f"  full ÷ floor (issue 13)    {over_floor:6.2f}x   target ≤ "
+                         f"{TARGET_FULL_OVER_FLOOR_SRV:.0f}x  "
+                         f"{_ok(over_floor <= TARGET_FULL_OVER_FLOOR_SRV)}")
+    temporary, running = result.measures.get("prefect"), result.measures.get("prefect_srv")
+    if temporary and running:
+        lines.append(f"  empty flow: running server ÷ temporary server  "
+                     f"{running.wall_s / temporary.wall_s:5.2f}x  ({running.wall_s:.2f} s vs "
+                     f"{temporary.wall_s:.2f} s)")
+        lines.append(f"  incremental: running server ÷ temporary server "
+                     f"{result.ratio('incremental_srv', 'incremental'):5.2f}x")
     return lines
 
 

@@ -18,7 +18,7 @@ console = Console()
 
 DataDir = Annotated[Path | None, typer.Option(
     "--data-dir", envvar="MTTQ_DATA_DIR",
-    help="Holds inbox/, archive/, warehouse/, parquet/, reports/.")]
+    help="Thư mục dữ liệu / data folder: inbox/, archive/, warehouse/, parquet/, reports/.")]
 
 
 Strict = Annotated[bool | None, typer.Option(
@@ -32,7 +32,8 @@ API = ApiChoice("temporary")  # set by main() before the command runs (flows/ser
 def demo(
     data_dir: Annotated[Path, typer.Option("--data-dir", envvar="MTTQ_DATA_DIR")] = Path(
         "data/demo"),
-    seed: Annotated[int, typer.Option(help="Seed of the sample generator.")] = 2021,
+    seed: Annotated[int, typer.Option(
+        help="Hạt giống bộ sinh mẫu / seed of the sample generator.")] = 2021,
 ) -> None:
     """Tạo hộp thư mẫu (Hà Nội, 2021-2022) và chạy luồng hằng đêm / make a sample inbox and
     run the nightly flow on it."""
@@ -54,18 +55,21 @@ def run(
 ) -> None:
     """Chạy luồng hằng đêm một lần, tại máy này / run the nightly flow once, here.
 
-    Exit 0 when the run completed (rejected files are reported, not fatal), 1 when it failed,
-    2 when another run holds the writer's lock.
+    Mã thoát 0: chạy xong (tệp bị từ chối được báo, không phải lỗi); 1: thất bại; 2: một lần
+    chạy khác đang ghi. / Exit 0 when the run completed (rejected files are reported, not
+    fatal), 1 when it failed, 2 when another run holds the writer's lock.
     """
     _run_nightly(data_dir=data_dir, inbox=inbox, strict=strict)
 
 
 @app.command()
 def rerun(
-    run_id: Annotated[str | None, typer.Argument(help="The run to repeat (see `mttq status`).")
+    run_id: Annotated[str | None, typer.Argument(help="Lần chạy cần chạy lại / the run to repeat "
+                                                "(`mttq status`).")
                       ] = None,
     last_failed: Annotated[bool, typer.Option(
-        "--last-failed", help="Repeat the latest failed or killed run.")] = False,
+        "--last-failed",
+        help="Chạy lại lần thất bại gần nhất / repeat the latest failed or killed run.")] = False,
     data_dir: DataDir = None,
 ) -> None:
     """Chạy lại một lần chạy với cùng tham số / run a run's flow again with its parameters."""
@@ -89,15 +93,18 @@ def rerun(
 
 @app.command()
 def backfill(
-    period_from: Annotated[str, typer.Option("--from", help="First quarter, e.g. 2021-Q1.")],
-    period_to: Annotated[str, typer.Option("--to", help="Last quarter, e.g. 2022-Q4.")],
+    period_from: Annotated[str, typer.Option(
+        "--from", help="Quý đầu / first quarter, e.g. 2021-Q1.")],
+    period_to: Annotated[str, typer.Option(
+        "--to", help="Quý cuối / last quarter, e.g. 2022-Q4.")],
     data_dir: DataDir = None,
     strict: Strict = None,
 ) -> None:
     """Đọc lại các tệp lưu trữ của khoảng kỳ và tính lại / read the range's archived files
     again with today's reference data and recompute.
 
-    Files of other periods and new inbox files are left for the nightly run.
+    Tệp của kỳ khác và tệp mới trong hộp thư để lại cho lần chạy hằng đêm. / Files of other
+    periods and new inbox files are left for the nightly run.
     """
     from transforms.periods import periods_touching
 
@@ -172,11 +179,13 @@ def _run_flow(flow_, parameters: dict, data_dir: Path | None) -> None:
 
 @app.command()
 def template(
-    ward: Annotated[str, typer.Option("--ward", help="5-digit ward code.")],
-    period: Annotated[str, typer.Option("--period", help="e.g. 2021-Q3 or 'Quý III/2021'.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="The .xlsx to write.")],
+    ward: Annotated[str, typer.Option("--ward", help="Mã phường 5 chữ số / 5-digit ward code.")],
+    period: Annotated[str, typer.Option("--period", help="Kỳ / period: 2021-Q3, 'Quý III/2021'.")],
+    output: Annotated[Path, typer.Option(
+        "-o", "--output", help="Tệp .xlsx cần tạo / the .xlsx to write.")],
 ) -> None:
-    """Write the blank report template for a ward and period."""
+    """Tạo mẫu báo cáo trống cho một phường và kỳ / write the blank report template for a ward
+    and period."""
     from flows.template import make_template
 
     try:
@@ -195,10 +204,13 @@ def template(
 
 @app.command()
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="Files or folders to check.")],
-    strict: Annotated[bool, typer.Option(help="Treat any bad value as rejecting.")] = False,
+    files: Annotated[list[Path], typer.Argument(
+        help="Tệp hoặc thư mục / files or folders to check.")],
+    strict: Annotated[bool, typer.Option(
+        help="Giá trị lỗi làm từ chối cả tệp / any bad value rejects the file.")] = False,
 ) -> None:
-    """Check files without loading them; exit 1 if any would be rejected."""
+    """Kiểm tra tệp mà không nạp dữ liệu; mã thoát 1 nếu có tệp bị từ chối / check files without
+    loading them; exit 1 if any would be rejected."""
     from flows.checks import validate_files
 
     outcome = validate_files(files, strict=strict)
@@ -208,7 +220,8 @@ def validate(
 
 @app.command()
 def status(data_dir: DataDir = None) -> None:
-    """Recent runs, files waiting, rejected files with reasons, latest completeness."""
+    """Các lần chạy gần đây, tệp chờ, tệp bị từ chối và lý do, mức độ đầy đủ / recent runs, files
+    waiting, rejected files with reasons, latest completeness."""
     from flows.settings import load_settings
 
     settings = load_settings(data_dir=data_dir)

@@ -45,6 +45,7 @@ def test_bench_run_tiny_measures_everything_and_prints_ratios(tmp_path, prefect_
     assert all(m.wall_s > 0 for m in result.measures.values())
     assert result.measures["full_srv"].peak_rss_mb > 0
     for expected in ("full ÷ floor", "peer ÷ full", "incremental", "peak RSS",
+                     "incremental ÷ empty flow", "full ÷ floor (issue 13)",
                      "| 24x1 | 24 |"):
         assert expected in printed
     assert list(tmp_path.glob("results-*.json"))

@@ -135,3 +135,24 @@ def test_run_strict_rejects_files_with_bad_values(tmp_path, prefect_harness):
         con.close()
     assert codes == [("F_STRICT_VALUE_ERRORS", None, None), ("V_NOT_A_NUMBER", 29, "E")]
     assert values == [(0,)]
+
+
+def test_help_is_vietnamese_first_with_english_beside():
+    def text(*args: str) -> str:
+        result = runner.invoke(app, [*args, "--help"], env={"COLUMNS": "200"})
+        assert result.exit_code == 0, result.output
+        return " ".join(result.output.replace("│", " ").split())
+
+    top = text()
+    for line in ("run Chạy luồng hằng đêm một lần, tại máy này / run the nightly flow once, "
+                 "here.",
+                 "validate Kiểm tra tệp mà không nạp dữ liệu; mã thoát 1 nếu có tệp bị từ chối "
+                 "/ check files without loading them; exit 1 if any would be rejected.",
+                 "server Máy chủ Prefect cục bộ giữ lịch sử chạy / the local Prefect server "
+                 "that keeps run history: start, stop, status."):
+        assert line in top
+    run = text("run")
+    assert ("--strict --no-strict <bool> Từ chối cả tệp khi có một giá trị lỗi / reject a "
+            "whole file on any bad value (default: MTTQ_STRICT, else off).") in run
+    assert ("--data-dir <path> Thư mục dữ liệu / data folder: inbox/, archive/, warehouse/, "
+            "parquet/, reports/.") in run

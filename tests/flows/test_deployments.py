@@ -5,6 +5,8 @@ Uses the session's `prefect server start` (tests/flows/conftest.py), a process w
 """
 
 import json
+import re
+import signal
 import subprocess
 import time
 import urllib.error
@@ -15,6 +17,23 @@ from ops_support import PREFECT, PROJECT, copy_inbox, published, stop, wait_for
 
 pytestmark = pytest.mark.slow
 POOL = "mttq-process"  # as in prefect.yaml
+
+
+def readme_unit(name: str) -> str:
+    """The systemd unit README.md gives for a service (its ```ini block after `name`)."""
+    text = (PROJECT / "README.md").read_text(encoding="utf-8")
+    return re.search(rf"# /etc/systemd/system/{name}\n(.*?)```", text, re.S).group(1)
+
+
+WORKER_UNIT = readme_unit("mttq-worker.service")
+WORKER_COMMAND = re.search(r"^ExecStart=(.*)$", WORKER_UNIT, re.M).group(1).split()
+
+
+def test_readme_worker_service_stops_the_worker_with_one_sigint():
+    assert re.search(r"^KillSignal=SIGINT$", WORKER_UNIT, re.M)
+    assert re.search(r"^KillMode=mixed$", WORKER_UNIT, re.M)  # SIGINT to the worker only
+    assert WORKER_COMMAND[0].endswith("/.venv/bin/prefect")
+    assert WORKER_COMMAND[1:] == ["worker", "start", "--pool", POOL]
 
 
 # What Prefect's own client retries: the server answers 503 for errors a client should retry,
@@ -80,7 +99,7 @@ def test_prefect_yaml_deploys_and_a_worker_runs_nightly_and_backfill(
     worker_log = tmp_path / "worker.log"
     with worker_log.open("wb") as out:
         worker = subprocess.Popen(
-            [PREFECT, "worker", "start", "--pool", POOL, "--limit", "1"],
+            [PREFECT, *WORKER_COMMAND[1:], "--limit", "1"],
             env={**prefect_server.env, "MTTQ_WORKERS": "1",
                  "PREFECT_WORKER_QUERY_SECONDS": "1"},
             cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
@@ -93,8 +112,14 @@ def test_prefect_yaml_deploys_and_a_worker_runs_nightly_and_backfill(
         run_deployment(prefect_server, "backfill/backfill",
                        {"data_dir": str(data_dir), "period_from": "2021-Q1",
                         "period_to": "2021-Q1"}, worker_log)
+        # How the README's service stops it: one SIGINT (systemd's KillSignal=SIGINT)
+        worker.send_signal(signal.SIGINT)
+        assert worker.wait(30) == 0, worker_log.read_text(errors="replace")[-2000:]
     finally:
         stop(worker)
+    log = worker_log.read_text(errors="replace")
+    assert "stopped!" in log
+    assert "nanobind" not in log and "leaked" not in log
     history = published(data_dir, "select flow_name, status, flow_run_id from ops.runs "
                         "order by started_at")
     assert history["flow_name"].to_list() == ["nightly", "backfill"]
