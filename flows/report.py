@@ -135,6 +135,10 @@ def print_status(console: Console, settings: Settings) -> None:
         say(f"Chưa có dữ liệu công bố trong {settings.warehouse_dir}: hãy chạy `mttq run{hint}` "
             f"(hoặc `mttq demo` để chạy thử).\nNo published data yet in "
             f"{settings.warehouse_dir}: run `mttq run{hint}` first (or `mttq demo` to try it).")
+        demo = Path("data/demo")
+        if settings.data_dir != demo and (demo / "warehouse" / "mttq.duckdb").exists():
+            say("Dữ liệu của `mttq demo` nằm ở data/demo: `mttq status --data-dir data/demo` / "
+                "`mttq demo`'s data is in data/demo: `mttq status --data-dir data/demo`")
         _print_waiting(say, set(), settings)
         return
     con = duckdb.connect(str(settings.published_db), read_only=True)

@@ -156,3 +156,19 @@ def test_help_is_vietnamese_first_with_english_beside():
             "whole file on any bad value (default: MTTQ_STRICT, else off).") in run
     assert ("--data-dir <path> Thư mục dữ liệu / data folder: inbox/, archive/, warehouse/, "
             "parquet/, reports/.") in run
+
+
+def test_status_after_the_demo_points_to_its_data_dir(tmp_path, monkeypatch):
+    demo = tmp_path / "data" / "demo" / "warehouse"
+    demo.mkdir(parents=True)
+    (demo / "mttq.duckdb").write_bytes(b"")  # only its existence matters here
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MTTQ_DATA_DIR", raising=False)
+    result = runner.invoke(app, ["status"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert ("Chưa có dữ liệu công bố trong data/warehouse: hãy chạy `mttq run` (hoặc `mttq "
+            "demo` để chạy thử). No published data yet in data/warehouse: run `mttq run` first "
+            "(or `mttq demo` to try it).") in text
+    assert ("Dữ liệu của `mttq demo` nằm ở data/demo: `mttq status --data-dir data/demo` / "
+            "`mttq demo`'s data is in data/demo: `mttq status --data-dir data/demo`") in text
