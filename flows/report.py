@@ -159,12 +159,13 @@ def print_status(console: Console, settings: Settings) -> None:
 
 
 def _sayer(console: Console):
-    """Print plain text (no markup: messages quote ward text) wrapped to WIDTH columns."""
+    """Print plain text (no markup: messages quote ward text) wrapped to WIDTH columns; a word
+    longer than a line (a path) is kept whole, so that it can be copied."""
     def say(text: str = "", indent: int = 0, hang: int = 0) -> None:
         for line in text.split("\n"):
             wrapped = textwrap.wrap(line, WIDTH, initial_indent=" " * indent,
                                     subsequent_indent=" " * (indent + hang),
-                                    break_on_hyphens=False) or [""]
+                                    break_on_hyphens=False, break_long_words=False) or [""]
             for part in wrapped:
                 console.print(part, markup=False, highlight=False, soft_wrap=True)
     return say

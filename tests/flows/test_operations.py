@@ -88,7 +88,7 @@ def test_rerun_last_failed_after_the_reference_folder_is_fixed(small_inbox, tmp_
             f"/ Fix the cause, then `mttq rerun --last-failed --data-dir {data_dir}`.") in text
     assert "Traceback" not in failed.stdout + failed.stderr
     status = " ".join(mttq("status", "--data-dir", str(data_dir)).stdout.split())
-    assert "THẤT BẠI / FAILED" in status and "units.csv" in status  # long paths wrap
+    assert "THẤT BẠI / FAILED" in status and f"{broken}/units.csv" in status  # kept whole
 
     rerun = run_ok("rerun", "--last-failed", "--data-dir", str(data_dir), server=prefect_server)
     history = runs(data_dir)
