@@ -77,6 +77,15 @@ CATALOG: dict[str, tuple[str, str, str]] = {
         "Unit name '{found}' matches several wards: {candidates}. Write 'Mã đơn vị' or "
         "'Quận/Huyện'.",
     ),
+    "F_WARD_MISMATCH": (
+        "error",
+        "Mã đơn vị và tên (hoặc quận/huyện) không cùng một phường/xã: mã '{written_code}' là "
+        "{by_code}, còn '{found}' là {candidates} (ô {cells}). Hãy sửa ô ghi sai cho đúng "
+        "phường/xã của mình rồi gửi lại; tệp chưa được tính.",
+        "The unit code and the name (or district) name different wards: code "
+        "'{written_code}' is {by_code}, while '{found}' is {candidates} (cells {cells}). "
+        "Correct the wrong cell to your own ward and send the file again; it was not counted.",
+    ),
     "F_PERIOD_MISSING": (
         "error",
         "Thiếu 'Kỳ báo cáo'. Hãy ghi kỳ vào ô bên cạnh nhãn 'Kỳ báo cáo' (CSV/JSON: "

@@ -19,7 +19,7 @@ from transforms.wards import match_wards
 
 # Where the readers found each header field (optional columns of `read_files`).
 PLACE_FIELDS = ("sheet_name", "ward_code_cell", "ward_name_cell", "period_cell",
-                "report_date_cell", "error_cell")
+                "report_date_cell", "error_cell", "district_name_cell")
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,8 @@ def ingest(read_files: pl.DataFrame, cells: pl.DataFrame, units: pl.DataFrame,
         headers.select("file_hash", "read_error", "read_error_text", "ward_code", "period_text",
                        "period", "value_count", "report_date_text", "report_date",
                        *(c for c in PLACE_FIELDS if c in headers.columns)),
-        matches.select("file_hash", "matched_ward_code", "match_error", "candidates", "found"),
+        matches.select("file_hash", "matched_ward_code", "match_error", "candidates", "found",
+                       "by_code"),
         value_findings,
         strict,
         clean_values=values,

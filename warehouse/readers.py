@@ -508,7 +508,7 @@ def _short(exc: Exception) -> str:
 
 HEADER_FIELDS = ("ward_code", "ward_name", "district_name", "period_text", "report_date_text",
                  "author", "sheet_name", "ward_code_cell", "ward_name_cell", "period_cell",
-                 "report_date_cell", "error_cell")
+                 "report_date_cell", "error_cell", "district_name_cell")
 # header field -> the field saying where it was found ("row:column")
 CELL_OF = {"ward_code": "ward_code_cell", "ward_name": "ward_name_cell",
            "district_name": "district_name_cell", "period_text": "period_cell",
