@@ -20,17 +20,22 @@ import tempfile
 from pathlib import Path
 
 import polars as pl
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
 
-from flows.settings import load_settings
+from flows.settings import Settings, load_settings
 from transforms.narrative import narrative, to_markdown, unit_totals, ward_word
-from transforms.pack import total_flags
+from transforms.pack import completeness_table, run_summary_markdown, total_flags
 from warehouse.document import write_docx
 from warehouse.pack_data import (
     PackData,
     connect_published,
+    district_completeness,
     load_pack_data,
     period_fingerprints,
     published_periods,
+    run_rejections,
 )
 from warehouse.workbook import write_city_workbook, write_district_workbook
 
@@ -172,3 +177,47 @@ def changed_periods(data_dir: Path | str | None, out_dir: Path | str | None = No
         return marker.read_text() if marker.is_file() else None
 
     return [period for period, digest in fingerprints.items() if stored(period) != digest]
+
+
+# --- the nightly run's part ------------------------------------------------------------------
+
+@task(cache_policy=NO_CACHE)
+def write_changed_packs(settings: Settings) -> dict:
+    """The pack of every published period whose data changed since its pack was written.
+
+    A failure here does not undo the run (its outputs are published): it is logged and said in
+    the run's summary, and `mttq report` writes the pack on demand.
+    """
+    logger = get_run_logger()
+    reports = str(settings.reports_dir)
+    try:
+        periods = changed_periods(settings.data_dir)
+        files = write_reports(settings.data_dir, periods) if periods else []
+    except (PackError, OSError) as problem:
+        logger.error("Conference pack not written / Không viết được báo cáo: %s", problem)
+        return {"reports": reports, "pack_periods": [], "pack_files": [],
+                "pack_error": str(problem)}
+    logger.info("Conference pack: %d files for %s in %s", len(files), ", ".join(periods) or "-",
+                reports)
+    return {"reports": reports, "pack_periods": periods, "pack_files": [str(f) for f in files]}
+
+
+@task(cache_policy=NO_CACHE)
+def publish_run_artifacts(settings: Settings, result: dict) -> None:
+    """The run's Prefect artifacts: a markdown summary and the completeness table."""
+    con = connect_published(settings.published_db)
+    try:
+        quarters = [p for p in published_periods(con) if "-Q" in p]
+        period = quarters[-1] if quarters else None
+        completeness = district_completeness(con, period) if period else pl.DataFrame()
+        rejections = run_rejections(con, result["run_id"])
+    finally:
+        con.close()
+    create_markdown_artifact(
+        key="run-summary",
+        markdown=run_summary_markdown(result, rejections, completeness, period,
+                                      result.get("pack_files", [])),
+        description="Tóm tắt lần chạy / Run summary")
+    if period:
+        create_table_artifact(key="completeness", table=completeness_table(completeness),
+                              description=f"Mức độ đầy đủ {period} / Completeness {period}")

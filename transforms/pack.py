@@ -119,3 +119,51 @@ def cluster_ranking(district_summary: pl.DataFrame, clusters: pl.DataFrame, peri
                           .alias("rank"))
             .sort("value", "unit_code", descending=[True, False], nulls_last=True))
     return rows.to_dicts()
+
+
+def run_summary_markdown(result: dict, rejections: pl.DataFrame, completeness: pl.DataFrame,
+                         period: str | None, pack_files: list[str]) -> str:
+    """The run's markdown artifact: files, rejections, completeness, where the pack is."""
+    lines = [f"# Lần chạy / Run {result['run_id']}", "",
+             "| | số tệp / files |", "|---|---:|"]
+    for label, key in (("Trong hộp thư / in the inbox", "files_seen"),
+                       ("Mới / new", "files_new"), ("Hợp lệ / accepted", "files_accepted"),
+                       ("Hợp lệ, có giá trị lỗi / accepted with errors", "files_with_errors"),
+                       ("Bị từ chối / rejected", "files_rejected"),
+                       ("Trùng lặp / duplicates", "files_duplicate")):
+        lines.append(f"| {label} | {result.get(key, 0)} |")
+    if not rejections.is_empty():
+        lines += ["", "## Tệp bị từ chối / Rejected files", "",
+                  "| tệp / file | mã / code | lý do | reason |", "|---|---|---|---|"]
+        for row in rejections.iter_rows(named=True):
+            cells = [row["file_name"], row["finding_code"], row["message_vi"], row["message_en"]]
+            lines.append("| " + " | ".join(_markdown_cell(c) for c in cells) + " |")
+    if period:
+        lines += ["", f"## Mức độ đầy đủ / Completeness {period}", "",
+                  "| đơn vị / unit | đã nhận / received | đúng hạn / on time |", "|---|---:|---:|"]
+        for row in completeness.iter_rows(named=True):
+            lines.append(f"| {_markdown_cell(row['unit_name'])} | {row['wards_received']}/"
+                         f"{row['wards_expected']} | {row['wards_on_time']} |")
+    lines += ["", "## Báo cáo hội nghị / Conference pack", ""]
+    if result.get("pack_error"):
+        lines.append(f"Không viết được / not written: {_markdown_cell(result['pack_error'])}")
+    elif pack_files:
+        lines.append(f"Thư mục / folder: `{result['reports']}`; kỳ viết lại / periods "
+                     f"rewritten: {', '.join(result['pack_periods'])}")
+        lines += [""] + [f"- [{_markdown_cell(p.rsplit('/', 2)[-2] + '/' + p.rsplit('/', 1)[-1])}]"
+                         f"(file://{p.replace(' ', '%20')})" for p in pack_files]
+    else:
+        lines.append(f"Không kỳ nào thay đổi / no period changed (`{result.get('reports')}`).")
+    return "\n".join(lines) + "\n"
+
+
+def _markdown_cell(value) -> str:
+    return str(value if value is not None else "").replace("|", "\\|").replace("\n", " ")
+
+
+def completeness_table(completeness: pl.DataFrame) -> list[dict]:
+    """The table artifact: one row per district (or the city) of the latest quarter."""
+    return [{"period": r["period"], "unit_code": r["unit_code"], "unit_name": r["unit_name"],
+             "wards_expected": r["wards_expected"], "wards_received": r["wards_received"],
+             "wards_on_time": r["wards_on_time"], "received_rate": r["received_rate"],
+             "on_time_rate": r["on_time_rate"]} for r in completeness.iter_rows(named=True)]

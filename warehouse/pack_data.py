@@ -6,12 +6,13 @@ the comparison sheet and the "so với cùng kỳ" sentences), the year's quarte
 """
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from transforms.pack import summary_lookup
 from transforms.periods import period_sort_key, quarters_of, split_period
 
 SUMMARY_TABLES = ("mart.district_summary", "mart.cluster_summary", "mart.city_summary")
@@ -44,10 +45,20 @@ class PackData:
     city_summary: pl.DataFrame  # periods_shown(period)
     ward_values: pl.DataFrame  # core.ward_values of the period
     ward_completeness: pl.DataFrame  # mart.ward_completeness of the period
+    findings: pl.DataFrame  # mart.findings of the period (dropped values are listed)
+    lookups: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def previous(self) -> str:
         return previous_year(self.period)
+
+    def lookup(self, level: str, period: str) -> dict[tuple[str, str], dict]:
+        """(unit_code, indicator_code) -> summary row of `level` (district / cluster / city)
+        for `period`, made once per pack."""
+        key = (level, period)
+        if key not in self.lookups:
+            self.lookups[key] = summary_lookup(getattr(self, f"{level}_summary"), period)
+        return self.lookups[key]
 
 
 def _read(con: duckdb.DuckDBPyConnection, table: str, periods: list[str]) -> pl.DataFrame:
@@ -68,6 +79,7 @@ def load_pack_data(con: duckdb.DuckDBPyConnection, period: str) -> PackData:
         ward_values=_read(con, "core.ward_values", [period]),
         ward_completeness=_read(con, "mart.ward_completeness", [period]).sort(
             "district_code", "ward_order", nulls_last=True),
+        findings=_read(con, "mart.findings", [period]),
     )
 
 
@@ -103,3 +115,22 @@ def period_fingerprints(con: duckdb.DuckDBPyConnection, periods: list[str]) -> d
                 digest.update(f"{table}|{p}|{per_table.get((table, p))};".encode())
         result[period] = digest.hexdigest()
     return result
+
+
+def run_rejections(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFrame:
+    """The files a run saw first and rejected, with their first error: file_name, finding_code,
+    message_vi, message_en."""
+    return con.sql(
+        "select f.file_name, any_value(m.finding_code order by m.finding_code) as finding_code, "
+        "any_value(m.message_vi order by m.finding_code) as message_vi, "
+        "any_value(m.message_en order by m.finding_code) as message_en "
+        "from raw.files f left join mart.findings m on m.file_hash = f.file_hash "
+        "and m.severity = 'error' where f.run_id = ? and f.status = 'rejected' "
+        "group by f.file_name order by f.file_name", params=[run_id]).pl()
+
+
+def district_completeness(con: duckdb.DuckDBPyConnection, period: str) -> pl.DataFrame:
+    """mart.completeness rows of the districts (or the city, after 2025-07-01) for a period."""
+    return con.sql("select * from mart.completeness where period = ? and level <> 'cluster' "
+                   "and wards_expected > 0 order by level = 'city', unit_code",
+                   params=[period]).pl()

@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from transforms.pack import cluster_ranking, indicator_groups, summary_lookup, ward_rows
+from transforms.pack import cluster_ranking, indicator_groups, ward_rows
 from transforms.periods import period_label, quarters_of, split_period
 from transforms.vn_format import percent_change
 from warehouse.pack_data import PackData
@@ -74,7 +74,7 @@ class _Formats:
 
 
 def _new_book(path: Path) -> tuple[xlsxwriter.Workbook, _Formats]:
-    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False,
+    book = xlsxwriter.Workbook(str(path), {"in_memory": True, "strings_to_formulas": False,
                                            "strings_to_numbers": False,
                                            "strings_to_urls": False})
     book.set_properties({"title": path.stem, "author": "mttq", "comments": LEGEND})
@@ -141,7 +141,7 @@ def _flag_lookup(flags: pl.DataFrame) -> dict[tuple[str, str], tuple[bool, bool]
             for r in flags.iter_rows(named=True)}
 
 
-def _comparison_sheet(book, fmt: _Formats, data: PackData, summary: pl.DataFrame,
+def _comparison_sheet(book, fmt: _Formats, data: PackData, level: str,
                       unit_code: str, unit_name: str) -> None:
     """The same period of the previous year, and the change, one row per indicator."""
     sheet = book.add_worksheet("So sánh cùng kỳ")
@@ -152,8 +152,7 @@ def _comparison_sheet(book, fmt: _Formats, data: PackData, summary: pl.DataFrame
     headers = ("STT", "Chỉ tiêu", "Đơn vị tính", now, before, "Tăng/giảm", "Tỷ lệ tăng/giảm")
     for column, header in enumerate(headers):
         sheet.write_string(3, column, header, fmt.head)
-    current, previous = summary_lookup(summary, data.period), summary_lookup(
-        summary, data.previous)
+    current, previous = data.lookup(level, data.period), data.lookup(level, data.previous)
     row = 4
     for theme, members in indicator_groups(data.indicators):
         sheet.merge_range(row, 0, row, 6, theme, fmt.bold)
@@ -278,6 +277,35 @@ def _summary_sheets(book, fmt: _Formats, data: PackData, title: str, first_heade
     return where
 
 
+def _dropped_sheet(book, fmt: _Formats, data: PackData, wards: pl.DataFrame) -> None:
+    """Every value dropped from the files that count (V_ findings): what the ward wrote, where,
+    and why, for the office to ask for a correction. Written only when there is one."""
+    dropped = (data.findings.filter(pl.col("finding_code").str.starts_with("V_"))
+               .join(wards.select("file_hash", "ward_name").drop_nulls("file_hash"),
+                     on="file_hash", how="inner"))
+    if dropped.is_empty():
+        return
+    names = dict(data.indicators.select("indicator_code", "indicator_name").iter_rows())
+    sheet = book.add_worksheet("Giá trị bị loại")
+    headers = ("Phường/xã", "Tệp", "Trang tính", "Dòng", "Cột", "Chỉ tiêu", "Nội dung ghi",
+               "Lý do")
+    for column, header in enumerate(headers):
+        sheet.write_string(0, column, header, fmt.head)
+    for row, finding in enumerate(dropped.iter_rows(named=True), 1):
+        cells = (finding["ward_name"], finding["file_name"], finding["sheet"], finding["row"],
+                 finding["column"], names.get(finding["indicator_code"],
+                                              finding["indicator_code"]),
+                 finding["found_text"], finding["message_vi"])
+        for column, value in enumerate(cells):
+            if isinstance(value, int):
+                sheet.write_number(row, column, value, fmt.center)
+            else:  # text from the ward's file: always a string, never a formula
+                sheet.write_string(row, column, "" if value is None else str(value), fmt.text)
+    for column, width in enumerate((20, 34, 12, 6, 6, 30, 30, 50)):
+        sheet.set_column(column, column, width)
+    _print_setup(sheet, (0, 0), (1, 1))
+
+
 def write_district_workbook(path: Path, data: PackData, district_code: str,
                             flags: pl.DataFrame) -> Path:
     """The district's "Biểu tổng hợp": one row per ward in official order and the total row
@@ -298,10 +326,11 @@ def write_district_workbook(path: Path, data: PackData, district_code: str,
                     f"{received}/{wards.height} phường đã gửi báo cáo",
                     ("STT", "Mã phường", "Phường/xã", "Tình trạng báo cáo"), rows,
                     f"Tổng cộng {district_name}",
-                    summary_lookup(data.district_summary, data.period), _flag_lookup(flags),
+                    data.lookup("district", data.period), _flag_lookup(flags),
                     district_code)
-    _comparison_sheet(book, fmt, data, data.district_summary, district_code, district_name)
+    _comparison_sheet(book, fmt, data, "district", district_code, district_name)
     _reporting_sheet(book, fmt, wards, with_district=False)
+    _dropped_sheet(book, fmt, data, wards)
     book.close()
     return path
 
@@ -316,7 +345,7 @@ def write_city_workbook(path: Path, data: PackData, city_code: str, city_name: s
                  .agg(pl.col("is_received").sum().alias("received"),
                       pl.len().alias("expected"))
                  .sort("district_code"))
-    lookup, flag_lookup = summary_lookup(data.district_summary, data.period), _flag_lookup(flags)
+    lookup, flag_lookup = data.lookup("district", data.period), _flag_lookup(flags)
     codes = data.indicators["indicator_code"].to_list()
     rows = []
     for number, district in enumerate(districts.iter_rows(named=True), 1):
@@ -334,13 +363,13 @@ def write_city_workbook(path: Path, data: PackData, city_code: str, city_name: s
         book, fmt, data, f"Ủy ban MTTQ Việt Nam {city_name} — số liệu từ {total_received}/"
         f"{data.ward_completeness.height} phường, xã, thị trấn",
         ("STT", "Mã", "Quận/huyện/thị xã", "Số phường đã gửi / phải gửi"), rows,
-        f"Tổng cộng {city_name}", summary_lookup(data.city_summary, data.period), flag_lookup,
+        f"Tổng cộng {city_name}", data.lookup("city", data.period), flag_lookup,
         city_code)
     ordered = [ind for _, members in indicator_groups(data.indicators) for ind in members]
     for cluster_code, members in data.clusters.group_by("cluster_code", maintain_order=True):
         _cluster_sheet(book, fmt, data, cluster_code[0], members["cluster_name"][0], ordered)
     _charts_sheet(book, fmt, data, city_code, ordered, where, 6, 5 + len(rows))
-    _comparison_sheet(book, fmt, data, data.city_summary, city_code, city_name)
+    _comparison_sheet(book, fmt, data, "city", city_code, city_name)
     _reporting_sheet(book, fmt, data.ward_completeness, with_district=True)
     book.close()
     return path
@@ -425,8 +454,7 @@ def _charts_sheet(book, fmt: _Formats, data: PackData, city_code: str, ordered: 
     for j, code in enumerate(main):
         sheet.write_string(table_row + 2 + j, 0, names[code]["indicator_name"], fmt.text)
         for i, quarter in enumerate(quarters):
-            lookup = summary_lookup(data.city_summary, quarter)
-            summary = lookup.get((city_code, code))
+            summary = data.lookup("city", quarter).get((city_code, code))
             _write_value(sheet, table_row + 2 + j, 1 + i, summary["value"] if summary else None,
                          fmt.value(names[code]["unit"]))
     sheet.set_column(0, 0, 40)
