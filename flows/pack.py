@@ -25,7 +25,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.settings import Settings, load_settings
-from transforms.narrative import narrative, to_markdown, unit_totals, ward_word
+from transforms.narrative import Paragraph, narrative, to_markdown, unit_totals, ward_word
 from transforms.pack import completeness_table, run_summary_markdown, total_flags
 from warehouse.document import write_docx
 from warehouse.pack_data import (
@@ -65,22 +65,30 @@ def units_of(data: PackData) -> list[tuple[str, str, str]]:
             + [("city", *_city(data))])
 
 
+def unit_paragraphs(data: PackData, level: str, code: str, name: str,
+                    flags: pl.DataFrame) -> list[Paragraph]:
+    """The narrative draft of one district or of the city."""
+    if level == "district":
+        wards = data.ward_completeness.filter(pl.col("district_code") == code)
+        summary, with_district = data.district_summary, False
+    else:
+        wards, summary, with_district = data.ward_completeness, data.city_summary, True
+    approximate = set(flags.filter((pl.col("unit_code") == code) & pl.col("is_approximate"))
+                      ["indicator_code"].to_list())
+    totals = unit_totals(summary, code, data.period, data.previous, approximate,
+                         ward_word(wards["ward_name"].to_list()))
+    return narrative(name, data.period, totals, wards, with_district)
+
+
 def write_unit(folder: Path, data: PackData, level: str, code: str, name: str,
                flags: pl.DataFrame) -> list[Path]:
     """The workbook, the .docx and the .md of one district or of the city."""
     stem = folder / _file_stem(code, name)
     if level == "district":
-        wards = data.ward_completeness.filter(pl.col("district_code") == code)
-        summary, with_district = data.district_summary, False
         workbook = write_district_workbook(stem.with_suffix(".xlsx"), data, code, flags)
     else:
-        wards, summary, with_district = data.ward_completeness, data.city_summary, True
         workbook = write_city_workbook(stem.with_suffix(".xlsx"), data, code, name, flags)
-    approximate = set(flags.filter((pl.col("unit_code") == code) & pl.col("is_approximate"))
-                      ["indicator_code"].to_list())
-    totals = unit_totals(summary, code, data.period, data.previous, approximate,
-                         ward_word(wards["ward_name"].to_list()))
-    paragraphs = narrative(name, data.period, totals, wards, with_district)
+    paragraphs = unit_paragraphs(data, level, code, name, flags)
     markdown = stem.with_suffix(".md")
     markdown.write_text(to_markdown(paragraphs), encoding="utf-8")
     return [workbook, write_docx(stem.with_suffix(".docx"), paragraphs), markdown]
