@@ -221,7 +221,8 @@ def status(data_dir: DataDir = None) -> None:
 @app.command("report")
 def report_command(
     period: Annotated[list[str], typer.Option(
-        "--period", help="e.g. 2021-Q3 or 'Quý III/2021' (repeat for several).")],
+        "--period", help="e.g. 2021-Q3 or 'Quý III/2021' (repeat for several); "
+        "'all': every period some ward reported.")],
     unit: Annotated[str | None, typer.Option(
         "--unit", help="A district code (006) or the province code (01); default: all.")] = None,
     output: Annotated[Path | None, typer.Option(
@@ -229,11 +230,13 @@ def report_command(
     data_dir: DataDir = None,
 ) -> None:
     """Write the conference pack (workbooks, .docx and .md drafts) of a period."""
-    from flows.pack import PackError, write_reports
+    from flows.pack import PackError, reported_periods, write_reports
     from transforms.period_parser import parse_period
 
-    periods = [parse_period(text) or text for text in period]
     try:
+        periods = [p for text in period for p in (
+            reported_periods(data_dir) if text.strip().lower() == "all"
+            else [parse_period(text) or text])]
         with console.status("Writing the pack / Đang viết báo cáo..."):
             written = write_reports(data_dir, periods, unit=unit, out_dir=output)
     except PackError as problem:

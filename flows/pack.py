@@ -8,12 +8,16 @@ Files, per period: `<district code> <district name>.xlsx|.docx|.md` for every di
 period, and `<province code> <province name>.xlsx|.docx|.md` for the city (e.g.
 `reports/2021-Q3/006 Quận Đống Đa.xlsx`, `reports/2021-Q3/01 Thành phố Hà Nội.docx`).
 
-A pack is never half written: a whole period is built in a hidden folder next to its final
-place and swapped in by renames; one unit's files (`unit=`) are each written under a temporary
-name and renamed over the old. Each period folder keeps the fingerprint of the data it was made
-from (`.fingerprint`), so the nightly run rewrites only the periods whose data changed.
+A pack is never half written: a new period is built in a hidden folder next to its final place
+and renamed into it; the files of a period that has a pack are written in a hidden folder and
+each renamed over the old one (a reader opens the old file or the new, whole). Each period
+folder keeps, per unit, the fingerprint of the rows its pack was made from (`.fingerprint`,
+warehouse/pack_data.py), so the nightly run rewrites only the units, in the periods, whose data
+changed: one new ward file rewrites its district's and its city's files of the periods it
+touches.
 """
 
+import json
 import os
 import shutil
 import tempfile
@@ -27,15 +31,17 @@ from prefect.cache_policies import NO_CACHE
 from flows.settings import Settings, load_settings
 from transforms.narrative import Paragraph, narrative, to_markdown, unit_totals, ward_word
 from transforms.pack import completeness_table, run_summary_markdown, total_flags
+from transforms.periods import period_sort_key
 from warehouse.document import write_docx
 from warehouse.pack_data import (
     PackData,
     connect_published,
     district_completeness,
     load_pack_data,
-    period_fingerprints,
+    periods_with_reports,
     published_periods,
     run_rejections,
+    unit_fingerprints,
 )
 from warehouse.workbook import write_city_workbook, write_district_workbook
 
@@ -51,18 +57,17 @@ def _file_stem(code: str, name: str) -> str:
     return f"{code} {name}".replace("/", "-").replace("\\", "-").strip()
 
 
-def _city(data: PackData) -> tuple[str, str]:
-    code = data.ward_completeness["province_code"].drop_nulls()[0]
-    names = data.city_summary.filter(pl.col("unit_code") == code)["unit_name"]
-    return code, names[0] if names.len() else code
-
-
 def units_of(data: PackData) -> list[tuple[str, str, str]]:
-    """(level, code, name) of every unit with a pack: each district, then the city."""
-    districts = (data.ward_completeness.filter(pl.col("district_code").is_not_null())
+    """(level, code, name) of every unit with a pack: each district, then each province (the
+    city) that has wards in the period."""
+    wards = data.ward_completeness
+    districts = (wards.filter(pl.col("district_code").is_not_null())
                  .select("district_code", "district_name").unique().sort("district_code"))
-    return ([("district", code, name) for code, name in districts.iter_rows()]
-            + [("city", *_city(data))])
+    cities = []
+    for province in sorted(wards["province_code"].drop_nulls().unique().to_list()):
+        names = data.city_summary.filter(pl.col("unit_code") == province)["unit_name"]
+        cities.append(("city", province, names[0] if names.len() else province))
+    return [("district", code, name) for code, name in districts.iter_rows()] + cities
 
 
 def unit_paragraphs(data: PackData, level: str, code: str, name: str,
@@ -72,7 +77,8 @@ def unit_paragraphs(data: PackData, level: str, code: str, name: str,
         wards = data.ward_completeness.filter(pl.col("district_code") == code)
         summary, with_district = data.district_summary, False
     else:
-        wards, summary, with_district = data.ward_completeness, data.city_summary, True
+        wards = data.ward_completeness.filter(pl.col("province_code") == code)
+        summary, with_district = data.city_summary, True
     approximate = set(flags.filter((pl.col("unit_code") == code) & pl.col("is_approximate"))
                       ["indicator_code"].to_list())
     totals = unit_totals(summary, code, data.period, data.previous, approximate,
@@ -102,38 +108,55 @@ def write_reports(data_dir: Path | str | None, periods: list[str], unit: str | N
     Raises PackError (words in Vietnamese and English) when there is no published file, a
     period has no data, or the unit is not one of the period's.
     """
+    return write_units(data_dir, {period: None if unit is None else [unit]
+                                  for period in periods}, out_dir)
+
+
+def write_units(data_dir: Path | str | None, wanted: dict[str, list[str] | None],
+                out_dir: Path | str | None = None) -> list[Path]:
+    """Write, per period, the packs of the given unit codes (None: every unit of the period).
+    A period with no pack yet is written whole and swapped in; otherwise each unit's files
+    replace the old ones, and the folder's fingerprints are updated after them."""
     settings = load_settings(data_dir=data_dir)
     out = Path(out_dir) if out_dir else settings.reports_dir
-    hint = f"mttq run --data-dir {settings.data_dir}"
-    try:
-        con = connect_published(settings.published_db)
-    except FileNotFoundError:
-        raise PackError(f"Chưa có dữ liệu đã công bố ({settings.published_db}); hãy chạy "
-                        f"`{hint}` trước. / Nothing published yet: run `{hint}` first.") from None
+    con = _connect(settings)
     written: list[Path] = []
     try:
         known = published_periods(con)
-        missing = [p for p in periods if p not in known]
+        missing = [p for p in wanted if p not in known]
         if missing:
             raise PackError(f"Không có số liệu kỳ {', '.join(missing)}; các kỳ có số liệu: "
-                            f"{', '.join(known) or '—'}. / No data for {', '.join(missing)}.")
-        fingerprints = period_fingerprints(con, periods)
-        for period in periods:
+                            f"{', '.join(known) or '—'}. / No data for {', '.join(missing)}; "
+                            f"periods with data: {', '.join(known) or '-'}.")
+        fingerprints = unit_fingerprints(con, list(wanted))
+        for period, codes in wanted.items():
             data = load_pack_data(con, period)
-            written += _write_period(out, data, unit, fingerprints[period])
+            written += _write_period(out, data, codes, fingerprints[period])
     finally:
         con.close()
     return written
 
 
-def _write_period(out: Path, data: PackData, unit: str | None, fingerprint: str) -> list[Path]:
+def _connect(settings: Settings):
+    hint = f"mttq run --data-dir {settings.data_dir}"
+    try:
+        return connect_published(settings.published_db)
+    except FileNotFoundError:
+        raise PackError(f"Chưa có dữ liệu đã công bố ({settings.published_db}); hãy chạy "
+                        f"`{hint}` trước. / Nothing published yet: run `{hint}` first.") from None
+
+
+def _write_period(out: Path, data: PackData, codes: list[str] | None,
+                  fingerprints: dict[str, str]) -> list[Path]:
     units = units_of(data)
-    if unit is not None:
-        units = [u for u in units if u[1] == unit]
-        if not units:
-            codes = ", ".join(code for _, code, _ in units_of(data))
-            raise PackError(f"Không có đơn vị {unit} trong kỳ {data.period} (các mã: {codes}). "
-                            f"/ No unit {unit} in {data.period}.")
+    if codes is not None:
+        units = [u for u in units if u[1] in codes]
+        unknown = sorted(set(codes) - {code for _, code, _ in units})
+        if unknown:
+            known = ", ".join(code for _, code, _ in units_of(data))
+            raise PackError(f"Không có đơn vị {', '.join(unknown)} trong kỳ {data.period} "
+                            f"(các mã: {known}). / No unit {', '.join(unknown)} in "
+                            f"{data.period} (codes: {known}).")
     flags = total_flags(data.ward_values, data.ward_completeness)
     final = out / data.period
     out.mkdir(parents=True, exist_ok=True)
@@ -141,13 +164,16 @@ def _write_period(out: Path, data: PackData, unit: str | None, fingerprint: str)
     try:
         names = [path.name for level, code, name in units
                  for path in write_unit(building, data, level, code, name, flags)]
-        if unit is None:  # the whole period: the folder is swapped in whole
-            (building / FINGERPRINT_FILE).write_text(fingerprint)
-            _swap_folder(building, final)
-        else:  # one unit: each of its files replaces the old one
-            final.mkdir(exist_ok=True)
+        stored = _stored_fingerprints(final)
+        stored.update({code: fingerprints.get(code, "") for _, code, _ in units})
+        if not final.exists():  # a new period: the folder appears whole
+            _write_fingerprints(building, stored)
+            building.chmod(0o755)
+            os.replace(building, final)
+        else:  # each file replaces the old one whole; the fingerprints follow them
             for name in names:
                 os.replace(building / name, final / name)
+            _write_fingerprints(final, stored)
             shutil.rmtree(building)
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
@@ -155,36 +181,49 @@ def _write_period(out: Path, data: PackData, unit: str | None, fingerprint: str)
     return [final / name for name in names]
 
 
-def _swap_folder(building: Path, final: Path) -> None:
-    """Put `building` at `final`: readers see the old pack or the new one, never a mix."""
-    building.chmod(0o755)
-    if not final.exists():
-        os.replace(building, final)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-", dir=final.parent))
-    os.replace(final, old / final.name)
-    os.replace(building, final)
-    shutil.rmtree(old)
-
-
-def changed_periods(data_dir: Path | str | None, out_dir: Path | str | None = None
-                    ) -> list[str]:
-    """The published periods whose pack is missing or was made from other data."""
-    settings = load_settings(data_dir=data_dir)
-    out = Path(out_dir) if out_dir else settings.reports_dir
-    if not settings.published_db.is_file():
-        return []
-    con = connect_published(settings.published_db)
+def _stored_fingerprints(folder: Path) -> dict[str, str]:
+    marker = folder / FINGERPRINT_FILE
     try:
-        fingerprints = period_fingerprints(con, published_periods(con))
+        return json.loads(marker.read_text()) if marker.is_file() else {}
+    except ValueError:  # a damaged marker: every unit is written again
+        return {}
+
+
+def _write_fingerprints(folder: Path, fingerprints: dict[str, str]) -> None:
+    temporary = folder / f"{FINGERPRINT_FILE}.tmp"
+    temporary.write_text(json.dumps(fingerprints, sort_keys=True, indent=0))
+    os.replace(temporary, folder / FINGERPRINT_FILE)
+
+
+def reported_periods(data_dir: Path | str | None) -> list[str]:
+    """Every published period some ward reported (`mttq report --period all`)."""
+    con = _connect(load_settings(data_dir=data_dir))
+    try:
+        return periods_with_reports(con)
     finally:
         con.close()
 
-    def stored(period: str) -> str | None:
-        marker = out / period / FINGERPRINT_FILE
-        return marker.read_text() if marker.is_file() else None
 
-    return [period for period, digest in fingerprints.items() if stored(period) != digest]
+def changed_units(data_dir: Path | str | None, out_dir: Path | str | None = None
+                  ) -> dict[str, list[str]]:
+    """period -> the units whose pack is missing or was made from other data, for every
+    period some ward reported."""
+    settings = load_settings(data_dir=data_dir)
+    out = Path(out_dir) if out_dir else settings.reports_dir
+    if not settings.published_db.is_file():
+        return {}
+    con = connect_published(settings.published_db)
+    try:
+        fingerprints = unit_fingerprints(con, periods_with_reports(con))
+    finally:
+        con.close()
+    changed = {}
+    for period, digests in fingerprints.items():
+        stored = _stored_fingerprints(out / period)
+        units = sorted(code for code, digest in digests.items() if stored.get(code) != digest)
+        if units:
+            changed[period] = units
+    return changed
 
 
 # --- the nightly run's part ------------------------------------------------------------------
@@ -198,15 +237,19 @@ def write_changed_packs(settings: Settings) -> dict:
     """
     logger = get_run_logger()
     reports = str(settings.reports_dir)
+    if not settings.write_reports:
+        logger.info("Conference pack not written (MTTQ_REPORTS=off): `mttq report` writes it")
+        return {"reports": reports, "pack_periods": [], "pack_files": []}
     try:
-        periods = changed_periods(settings.data_dir)
-        files = write_reports(settings.data_dir, periods) if periods else []
+        changed = changed_units(settings.data_dir)
+        periods = sorted(changed, key=period_sort_key)
+        files = write_units(settings.data_dir, changed) if changed else []
     except (PackError, OSError) as problem:
         logger.error("Conference pack not written / Không viết được báo cáo: %s", problem)
         return {"reports": reports, "pack_periods": [], "pack_files": [],
                 "pack_error": str(problem)}
-    logger.info("Conference pack: %d files for %s in %s", len(files), ", ".join(periods) or "-",
-                reports)
+    logger.info("Conference pack: %d files (%d units) for %s in %s", len(files),
+                sum(len(units) for units in changed.values()), ", ".join(periods) or "-", reports)
     return {"reports": reports, "pack_periods": periods, "pack_files": [str(f) for f in files]}
 
 

@@ -15,9 +15,6 @@ import polars as pl
 from transforms.pack import summary_lookup
 from transforms.periods import period_sort_key, quarters_of, split_period
 
-SUMMARY_TABLES = ("mart.district_summary", "mart.cluster_summary", "mart.city_summary")
-# every table whose rows a period's pack shows: a change in any of them rewrites the pack
-FINGERPRINT_TABLES = (*SUMMARY_TABLES, "mart.ward_completeness", "core.ward_values")
 
 
 def previous_year(period: str) -> str:
@@ -96,24 +93,88 @@ def published_periods(con: duckdb.DuckDBPyConnection) -> list[str]:
     return sorted((period for (period,) in rows), key=period_sort_key)
 
 
-def period_fingerprints(con: duckdb.DuckDBPyConnection, periods: list[str]) -> dict[str, str]:
-    """A digest per pack period of every row its pack shows (periods_shown): equal digests,
-    equal packs. DuckDB hashes the rows; only one number per table and period comes back."""
-    shown = {period: periods_shown(period) for period in periods}
-    wanted = sorted({p for ps in shown.values() for p in ps})
-    per_table: dict[tuple[str, str], str] = {}
-    for table in FINGERPRINT_TABLES:
-        rows = con.execute(f"select period, bit_xor(hash(t)), count(*) from {table} t "
-                           "where list_contains(?, period) group by period", [wanted]).fetchall()
-        for period, digest, count in rows:
-            per_table[(table, period)] = f"{digest}:{count}"
-    result = {}
-    for period, periods_of_pack in shown.items():
-        digest = hashlib.sha256()
-        for table in FINGERPRINT_TABLES:
-            for p in periods_of_pack:
-                digest.update(f"{table}|{p}|{per_table.get((table, p))};".encode())
-        result[period] = digest.hexdigest()
+def periods_with_reports(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The published periods for which at least one ward's figure is whole: a pack of a period
+    nobody reported would be a page of blanks."""
+    rows = con.execute("select period from mart.ward_completeness group by period "
+                       "having bool_or(is_received)").fetchall()
+    return sorted((period for (period,) in rows), key=period_sort_key)
+
+
+# What each pack shows, as (table, query): one digest per period and district (or, for a
+# ward under the province directly, district null) and province. A district's pack changes only
+# when one of its own rows does; the city's when any of its province's rows does.
+_PER_DISTRICT = (
+    ("mart.ward_completeness",
+     "select period, district_code, province_code, bit_xor(hash(t)), count(*) "
+     "from mart.ward_completeness t where list_contains(?, period) group by all"),
+    ("core.ward_values",
+     "select v.period, w.district_code, w.province_code, bit_xor(hash(v)), count(*) "
+     "from core.ward_values v join mart.ward_completeness w using (period, ward_code) "
+     "where list_contains(?, v.period) group by all"),
+    ("mart.findings",
+     "select f.period, w.district_code, w.province_code, bit_xor(hash(f)), count(*) "
+     "from mart.findings f join mart.ward_completeness w "
+     "on f.period = w.period and f.file_hash = w.file_hash "
+     "where starts_with(f.finding_code, 'V_') and list_contains(?, f.period) group by all"),
+)
+_PER_UNIT = (
+    ("mart.district_summary",
+     "select period, unit_code, bit_xor(hash(t)), count(*) from mart.district_summary t "
+     "where list_contains(?, period) group by all"),
+    ("mart.city_summary",
+     "select period, unit_code, bit_xor(hash(t)), count(*) from mart.city_summary t "
+     "where list_contains(?, period) group by all"),
+    ("mart.cluster_summary",
+     "select period, 'all', bit_xor(hash(t)), count(*) from mart.cluster_summary t "
+     "where list_contains(?, period) group by all"),
+)
+_GLOBAL = ("select bit_xor(hash(t)), count(*) from core.indicators t",
+           "select bit_xor(hash(t)), count(*) from core.clusters t")
+
+
+def unit_fingerprints(con: duckdb.DuckDBPyConnection, periods: list[str]
+                      ) -> dict[str, dict[str, str]]:
+    """period -> unit code (each district, each province) -> a digest of every row its pack
+    shows: equal digests, equal files. DuckDB hashes the rows; a few numbers come back."""
+    wanted = sorted({p for period in periods for p in periods_shown(period)})
+    shared = "|".join(str(con.execute(sql).fetchone()) for sql in _GLOBAL)
+    rows: dict[tuple[str, str | None], list[str]] = {}  # (period, district) -> digests
+    provinces: dict[tuple[str, str], list[str | None]] = {}  # (period, province) -> districts
+    for table, sql in _PER_DISTRICT:
+        for period, district, province, digest, count in con.execute(sql, [wanted]).fetchall():
+            rows.setdefault((period, district), []).append(f"{table}:{digest}:{count}")
+            if table == "mart.ward_completeness":
+                provinces.setdefault((period, province), []).append(district)
+    units: dict[tuple[str, str], str] = {}
+    for table, sql in _PER_UNIT:
+        for period, unit, digest, count in con.execute(sql, [wanted]).fetchall():
+            units[(period, f"{table}:{unit}")] = f"{digest}:{count}"
+
+    def sha(*parts: object) -> str:
+        return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
+
+    result: dict[str, dict[str, str]] = {}
+    for period in periods:
+        before = previous_year(period)
+        digests = {}
+        for (p, province), districts in provinces.items():
+            if p != period:
+                continue
+            for district in sorted(districts, key=lambda d: d or ""):
+                own = sorted(rows.get((period, district), []))
+                if district is not None:
+                    digests[district] = sha(shared, own, *(
+                        units.get((q, f"mart.district_summary:{district}"))
+                        for q in (period, before)))
+            city = [sha(sorted(rows.get((period, d), [])),
+                        units.get((period, f"mart.district_summary:{d}")),
+                        units.get((before, f"mart.district_summary:{d}")))
+                    for d in sorted(districts, key=lambda d: d or "")]
+            digests[province] = sha(shared, city, units.get((period, "mart.cluster_summary:all")),
+                                    *(units.get((q, f"mart.city_summary:{province}"))
+                                      for q in periods_shown(period)))
+        result[period] = digests
     return result
 
 

@@ -340,7 +340,8 @@ def write_city_workbook(path: Path, data: PackData, city_code: str, city_name: s
     """The city's workbook: one row per district and the city total (= mart.city_summary),
     one sheet per emulation cluster ranking its districts, native charts, comparison sheet."""
     book, fmt = _new_book(path)
-    districts = (data.ward_completeness.filter(pl.col("district_code").is_not_null())
+    wards = data.ward_completeness.filter(pl.col("province_code") == city_code)
+    districts = (wards.filter(pl.col("district_code").is_not_null())
                  .group_by("district_code", "district_name", maintain_order=True)
                  .agg(pl.col("is_received").sum().alias("received"),
                       pl.len().alias("expected"))
@@ -358,19 +359,21 @@ def write_city_workbook(path: Path, data: PackData, city_code: str, city_name: s
         values = {c: (lookup.get((code, c)) or {}).get("value") for c in codes}
         marks = {c: flag_lookup.get((code, c), (False, False)) for c in codes}
         rows.append((leading, values, marks))
-    total_received = int(data.ward_completeness["is_received"].sum())
+    total_received = int(wards["is_received"].sum())
     where = _summary_sheets(
         book, fmt, data, f"Ủy ban MTTQ Việt Nam {city_name} — số liệu từ {total_received}/"
-        f"{data.ward_completeness.height} phường, xã, thị trấn",
+        f"{wards.height} phường, xã, thị trấn",
         ("STT", "Mã", "Quận/huyện/thị xã", "Số phường đã gửi / phải gửi"), rows,
         f"Tổng cộng {city_name}", data.lookup("city", data.period), flag_lookup,
         city_code)
     ordered = [ind for _, members in indicator_groups(data.indicators) for ind in members]
-    for cluster_code, members in data.clusters.group_by("cluster_code", maintain_order=True):
+    own_clusters = data.clusters.filter(pl.col("district_code").is_in(
+        districts["district_code"].implode()))
+    for cluster_code, members in own_clusters.group_by("cluster_code", maintain_order=True):
         _cluster_sheet(book, fmt, data, cluster_code[0], members["cluster_name"][0], ordered)
     _charts_sheet(book, fmt, data, city_code, ordered, where, 6, 5 + len(rows))
     _comparison_sheet(book, fmt, data, "city", city_code, city_name)
-    _reporting_sheet(book, fmt, data.ward_completeness, with_district=True)
+    _reporting_sheet(book, fmt, wards, with_district=True)
     book.close()
     return path
 

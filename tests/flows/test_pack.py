@@ -301,16 +301,22 @@ def test_formula_text_from_a_ward_file_stays_text_everywhere(pack_run):
 
 # --- the nightly run's pack ---------------------------------------------------------------------
 
-def test_nightly_writes_every_period_then_only_the_changed_ones(pack_run, tmp_path):
+def test_nightly_writes_every_period_then_only_the_changed_units(pack_run, tmp_path):
     data_dir, result, *_ = pack_run
-    periods = query(data_dir, "select distinct period from mart.ward_completeness")["period"]
-    assert sorted(result["pack_periods"]) == sorted(periods.to_list())
-    assert len(result["pack_files"]) == len(periods) * 3 * 3  # 2 districts + the city, 3 files
-    # a copy of the data, one new file for 2022-Q3: only the periods it changes are rewritten
+    reported = query(data_dir, "select period from mart.ward_completeness group by period "
+                     "having bool_or(is_received)")["period"].to_list()
+    assert sorted(result["pack_periods"]) == sorted(reported) == ["2021-Q3", "2022-Q3"]
+    assert len(result["pack_files"]) == len(reported) * 3 * 3  # 2 districts + the city, 3 files
+    # a copy of the data, one corrected file for 2022-Q3: only its district's and the city's
+    # files of that period are written again
     copy = tmp_path / "copy"
     shutil.copytree(data_dir, copy, symlinks=True)
-    before = {p: (copy / "reports" / p / FINGERPRINT_FILE).stat().st_ino for p in periods}
-    source = next((copy / "inbox").rglob("BC_2022-Q3_*.xlsx"))
+    inodes = lambda: {p.relative_to(copy / "reports"): p.stat().st_ino  # noqa: E731
+                      for p in (copy / "reports").rglob("*") if p.suffix in (".xlsx", ".docx",
+                                                                              ".md")}
+    before = inodes()
+    source = next(p for p in sorted((copy / "inbox").rglob("BC_2022-Q3_*.xlsx"))
+                  if "Tay_Ho" in str(p))
     resubmitted = source.with_name("resubmitted " + source.name)
     shutil.copyfile(source, resubmitted)
     workbook = openpyxl.load_workbook(resubmitted)
@@ -321,12 +327,18 @@ def test_nightly_writes_every_period_then_only_the_changed_ones(pack_run, tmp_pa
     date_cell.value = "31/12/2022"
     workbook.save(resubmitted)
     second = nightly(data_dir=str(copy))
-    assert second["files_new"] == 1
-    assert sorted(second["pack_periods"]) == ["2022-9M", "2022-H2", "2022-Q3", "2022-Y"]
-    after = {p: (copy / "reports" / p / FINGERPRINT_FILE).stat().st_ino for p in periods}
-    assert [p for p in periods if before[p] != after[p]] == sorted(
-        second["pack_periods"], key=periods.to_list().index)
+    assert second["files_new"] == 1 and second["pack_periods"] == ["2022-Q3"]
+    after = inodes()
+    assert sorted(str(p) for p in after if after[p] != before[p]) == sorted(
+        f"2022-Q3/{stem}{suffix}" for stem in ("003 Quận Tây Hồ", "01 Thành phố Hà Nội")
+        for suffix in (".xlsx", ".docx", ".md"))
     assert not [p for p in (copy / "reports").iterdir() if p.name.startswith(".")]
+    giam_sat = query(copy, "select value from mart.district_summary where unit_code = '003' "
+                     "and period = '2022-Q3' and indicator_code = 'giam_sat_cuoc'")["value"].item()
+    sheets = summary_sheets(pack_file(copy, "003", ".xlsx", "2022-Q3"))
+    sheet = next(s for s in sheets if "giam_sat_cuoc" in column_codes(s))
+    assert sheet.cell(row_of(sheet, "Tổng cộng"), column_codes(sheet)["giam_sat_cuoc"]).value \
+        == pytest.approx(giam_sat)
 
 
 def test_nightly_publishes_the_summary_and_completeness_artifacts(pack_run):
