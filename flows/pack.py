@@ -59,15 +59,19 @@ def _file_stem(code: str, name: str) -> str:
 
 def units_of(data: PackData) -> list[tuple[str, str, str]]:
     """(level, code, name) of every unit with a pack: each district, then each province (the
-    city) that has wards in the period."""
+    city), that at least one ward reported to in the period (a pack of blanks helps nobody;
+    the city's pack names the districts that sent nothing)."""
     wards = data.ward_completeness
     districts = (wards.filter(pl.col("district_code").is_not_null())
-                 .select("district_code", "district_name").unique().sort("district_code"))
+                 .group_by("district_code", "district_name")
+                 .agg(pl.col("is_received").any()).filter("is_received")
+                 .sort("district_code"))
     cities = []
-    for province in sorted(wards["province_code"].drop_nulls().unique().to_list()):
+    provinces = wards.group_by("province_code").agg(pl.col("is_received").any())
+    for province in sorted(provinces.filter("is_received")["province_code"].drop_nulls()):
         names = data.city_summary.filter(pl.col("unit_code") == province)["unit_name"]
         cities.append(("city", province, names[0] if names.len() else province))
-    return [("district", code, name) for code, name in districts.iter_rows()] + cities
+    return [("district", code, name) for code, name, _ in districts.iter_rows()] + cities
 
 
 def unit_paragraphs(data: PackData, level: str, code: str, name: str,

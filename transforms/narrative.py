@@ -207,14 +207,21 @@ def coverage_paragraph(wards: pl.DataFrame, word: str, with_district: bool = Fal
                        ) -> Paragraph:
     """"Số liệu tổng hợp từ 19/21 phường; chưa nhận báo cáo của: …", then late wards and wards
     with dropped values. `wards`: the unit's mart.ward_completeness rows, in order."""
-    def name(row: dict) -> str:
-        return f"{row['ward_name']} ({row['district_name']})" if with_district and \
-            row["district_name"] else row["ward_name"]
+    def count(number: int) -> Figure:
+        return Figure(str(number), "coverage", value=number)
 
-    def listed(rows: list[dict], detail=lambda r: "") -> str:
-        names = [name(r) + detail(r) for r in rows[:MAX_NAMED]]
-        more = f" và {len(rows) - MAX_NAMED} đơn vị khác" if len(rows) > MAX_NAMED else ""
-        return ", ".join(names) + more
+    def listed(rows: list[dict], detail: str | None = None, unit: str = "") -> list:
+        parts: list = []
+        for i, row in enumerate(rows[:MAX_NAMED]):
+            name = row["ward_name"]
+            if with_district and row["district_name"]:
+                name = f"{name} ({row['district_name']})"
+            parts += [", " if i else "", name]
+            if detail:
+                parts += [" (", count(row[detail] or 0), f" {unit})"]
+        if len(rows) > MAX_NAMED:
+            parts += [" và ", count(len(rows) - MAX_NAMED), " đơn vị khác"]
+        return parts
 
     rows = wards.to_dicts()
     received = [r for r in rows if r["is_received"]]
@@ -222,19 +229,16 @@ def coverage_paragraph(wards: pl.DataFrame, word: str, with_district: bool = Fal
     late = [r for r in received if not r["is_on_time"]]
     with_errors = [r for r in received if r["file_status"] == "accepted_with_errors"]
     parts: list = ["Số liệu tổng hợp từ báo cáo của " if not missing else
-                   "Số liệu tổng hợp từ ",
-                   Figure(str(len(received)), "coverage", value=len(received)), "/",
-                   Figure(str(len(rows)), "coverage", value=len(rows)), f" {word}"]
+                   "Số liệu tổng hợp từ ", count(len(received)), "/", count(len(rows)),
+                   f" {word}"]
     if missing:
-        parts.append(f"; chưa nhận báo cáo của: {listed(missing)}")
+        parts += ["; chưa nhận báo cáo của: ", *listed(missing)]
     parts.append(".")
     if late:
-        days = lambda r: f" ({r['days_late']} ngày)"  # noqa: E731
-        parts.append(f" Gửi báo cáo chậm: {listed(late, days)}.")
+        parts += [" Gửi báo cáo chậm: ", *listed(late, "days_late", "ngày"), "."]
     if with_errors:
-        dropped = lambda r: f" ({r['values_dropped']} giá trị)"  # noqa: E731
-        parts.append(" Báo cáo có giá trị sai bị loại (cần bổ sung): "
-                     f"{listed(with_errors, dropped)}.")
+        parts += [" Báo cáo có giá trị sai bị loại (cần bổ sung): ",
+                  *listed(with_errors, "values_dropped", "giá trị"), "."]
     return Paragraph("body", tuple(parts))
 
 

@@ -108,17 +108,20 @@ def summary_lookup(summary: pl.DataFrame, period: str) -> dict[tuple[str, str], 
 
 
 def cluster_ranking(district_summary: pl.DataFrame, clusters: pl.DataFrame, period: str,
-                    cluster_code: str, indicator_code: str) -> list[dict]:
-    """The cluster's districts ranked on one indicator, highest first (no value: last), with
-    their rank (ties share it)."""
+                    cluster_code: str) -> dict[str, list[dict]]:
+    """indicator_code -> the cluster's districts ranked on it, highest first (no value: last),
+    with their rank (ties share it); one pass over the summary for all indicators."""
     members = clusters.filter(pl.col("cluster_code") == cluster_code)["district_code"]
     rows = (district_summary
-            .filter((pl.col("period") == period) & (pl.col("indicator_code") == indicator_code)
-                    & pl.col("unit_code").is_in(members.implode()))
-            .with_columns(pl.col("value").rank("min", descending=True).cast(pl.Int32)
-                          .alias("rank"))
-            .sort("value", "unit_code", descending=[True, False], nulls_last=True))
-    return rows.to_dicts()
+            .filter((pl.col("period") == period) & pl.col("unit_code").is_in(members.implode()))
+            .with_columns(pl.col("value").rank("min", descending=True).over("indicator_code")
+                          .cast(pl.Int32).alias("rank"))
+            .sort("indicator_code", "value", "unit_code", descending=[False, True, False],
+                  nulls_last=True))
+    ranked: dict[str, list[dict]] = {}
+    for row in rows.iter_rows(named=True):
+        ranked.setdefault(row["indicator_code"], []).append(row)
+    return ranked
 
 
 def run_summary_markdown(result: dict, rejections: pl.DataFrame, completeness: pl.DataFrame,

@@ -135,8 +135,9 @@ _GLOBAL = ("select bit_xor(hash(t)), count(*) from core.indicators t",
 
 def unit_fingerprints(con: duckdb.DuckDBPyConnection, periods: list[str]
                       ) -> dict[str, dict[str, str]]:
-    """period -> unit code (each district, each province) -> a digest of every row its pack
-    shows: equal digests, equal files. DuckDB hashes the rows; a few numbers come back."""
+    """period -> unit code (each district, each province, that some ward of it reported to)
+    -> a digest of every row its pack shows: equal digests, equal files. DuckDB hashes the
+    rows; a few numbers come back."""
     wanted = sorted({p for period in periods for p in periods_shown(period)})
     shared = "|".join(str(con.execute(sql).fetchone()) for sql in _GLOBAL)
     rows: dict[tuple[str, str | None], list[str]] = {}  # (period, district) -> digests
@@ -146,6 +147,10 @@ def unit_fingerprints(con: duckdb.DuckDBPyConnection, periods: list[str]
             rows.setdefault((period, district), []).append(f"{table}:{digest}:{count}")
             if table == "mart.ward_completeness":
                 provinces.setdefault((period, province), []).append(district)
+    reported = {(period, code) for period, district, province in con.execute(
+        "select period, district_code, province_code from mart.ward_completeness "
+        "where list_contains(?, period) and is_received group by all", [periods]).fetchall()
+        for code in (district, province) if code is not None}
     units: dict[tuple[str, str], str] = {}
     for table, sql in _PER_UNIT:
         for period, unit, digest, count in con.execute(sql, [wanted]).fetchall():
@@ -174,7 +179,9 @@ def unit_fingerprints(con: duckdb.DuckDBPyConnection, periods: list[str]
             digests[province] = sha(shared, city, units.get((period, "mart.cluster_summary:all")),
                                     *(units.get((q, f"mart.city_summary:{province}"))
                                       for q in periods_shown(period)))
-        result[period] = digests
+        # only the units that have a pack: some ward of theirs reported (flows/pack.units_of)
+        result[period] = {code: digest for code, digest in digests.items()
+                          if (period, code) in reported}
     return result
 
 

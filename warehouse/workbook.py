@@ -186,7 +186,8 @@ def _comparison_sheet(book, fmt: _Formats, data: PackData, level: str,
 
 
 def _reporting_sheet(book, fmt: _Formats, wards: pl.DataFrame, with_district: bool) -> None:
-    """Which wards reported, when, with which file: mart.ward_completeness as a table."""
+    """Which wards reported, when, with which file: mart.ward_completeness as a table (the
+    city's: only the wards missing, late or with dropped values)."""
     sheet = book.add_worksheet("Tình hình báo cáo")
     headers = ["STT", "Mã phường", "Phường/xã", "Đã nhận", "Đúng hạn", "Số ngày trễ",
                "Thời điểm nhận", "Tệp được tính", "Trạng thái tệp", "Giá trị bị loại"]
@@ -373,7 +374,10 @@ def write_city_workbook(path: Path, data: PackData, city_code: str, city_name: s
         _cluster_sheet(book, fmt, data, cluster_code[0], members["cluster_name"][0], ordered)
     _charts_sheet(book, fmt, data, city_code, ordered, where, 6, 5 + len(rows))
     _comparison_sheet(book, fmt, data, "city", city_code, city_name)
-    _reporting_sheet(book, fmt, wards, with_district=True)
+    # the city's office follows up the exceptions: wards missing, late or with dropped values
+    _reporting_sheet(book, fmt, wards.filter(~pl.col("is_received") | ~pl.col("is_on_time")
+                                             | (pl.col("file_status") == "accepted_with_errors")),
+                     with_district=True)
     book.close()
     return path
 
@@ -390,9 +394,9 @@ def _cluster_sheet(book, fmt: _Formats, data: PackData, cluster_code: str, clust
     names = dict(data.ward_completeness.select("district_code", "district_name").unique()
                  .iter_rows())
     row = 3
+    rankings = cluster_ranking(data.district_summary, data.clusters, data.period, cluster_code)
     for indicator in ordered:
-        ranked = cluster_ranking(data.district_summary, data.clusters, data.period,
-                                 cluster_code, indicator["indicator_code"])
+        ranked = rankings.get(indicator["indicator_code"], [])
         if not ranked:
             continue
         first = row
