@@ -3,6 +3,7 @@
 from prefect import flow
 from prefect.utilities.annotations import quote
 
+from flows.pack import publish_run_artifacts, write_changed_packs
 from flows.run import recorded_run
 from flows.settings import load_settings
 from flows.tasks import (
@@ -38,4 +39,7 @@ def nightly(inbox: str | None = None, data_dir: str | None = None, strict: bool 
         # quoted: Prefect would otherwise walk the scan's list of every file (~2 s at 10k)
         counts = update_state(settings, quote(scan), ingested, reference, run_id, force)
         published = publish_outputs(settings, run_id, counts)
-        return {"run_id": run_id, **counts, **published}
+        packs = write_changed_packs(settings)  # the periods whose values changed
+        result = {"run_id": run_id, **counts, **published, **packs}
+        publish_run_artifacts(settings, result)
+        return result

@@ -22,6 +22,9 @@ class Settings:
     # DaskTaskRunner: the cluster at `dask_address`, or a local cluster of `workers` when empty).
     task_runner: str = "local"
     dask_address: str = ""
+    # The nightly run writes the conference pack of the units whose data changed (flows/pack.py);
+    # MTTQ_REPORTS=off leaves it to `mttq report` (e.g. a national run: ~700 districts).
+    write_reports: bool = True
 
     @property
     def inbox_dir(self) -> Path:
@@ -79,6 +82,7 @@ def load_settings(**overrides: object) -> Settings:
         lock_timeout_s=float(env.get("MTTQ_LOCK_TIMEOUT", 30)),
         task_runner=(env.get("MTTQ_TASK_RUNNER") or "local").strip().lower(),
         dask_address=env.get("MTTQ_DASK_ADDRESS", "").strip(),
+        write_reports=_env_bool("MTTQ_REPORTS", True),
     )
     overrides = {k: Path(v) if k in {"data_dir", "inbox"} and v is not None else v
                  for k, v in overrides.items()}

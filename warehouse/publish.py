@@ -37,6 +37,7 @@ PUBLISHED_TABLES = (
     "mart.cluster_summary",
     "mart.city_summary",
     "mart.completeness",
+    "mart.ward_completeness",
     "mart.findings",
     "ops.runs",
     "ops.meta",
@@ -47,6 +48,7 @@ PARQUET_TABLES = (
     "mart.cluster_summary",
     "mart.city_summary",
     "mart.completeness",
+    "mart.ward_completeness",
     "mart.findings",
 )
 UNKNOWN_PERIOD = "unknown"
