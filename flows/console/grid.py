@@ -18,7 +18,7 @@ NEEDS = ("mart.ward_completeness", "raw.files", "mart.findings")
 # state -> (css class, mark, Vietnamese, English); the mark and words mean it is not colour alone
 STATES = {
     "on_time": ("ok", "✓", "Đúng hạn", "On time"),
-    "late": ("late", "⏱", "Trễ", "Late"),
+    "late": ("late", "◔", "Trễ", "Late"),
     "with_errors": ("warn", "!", "Có lỗi", "With errors"),
     "rejected": ("bad", "✗", "Bị từ chối", "Rejected"),
     "missing": ("none", "—", "Chưa nộp", "Missing"),
