@@ -147,3 +147,31 @@ class LiveConsole:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def ward_report(path: Path, ward_code: str, ward_name: str, values: dict,
+                period: str = "Quý III/2021") -> Path:
+    """A ward's report in the template (Ba Đình), as a clerk fills it in."""
+    from datetime import date
+
+    from warehouse.template import write_report_xlsx
+
+    catalog = reference.load_indicators().sort("sort_order").to_dicts()
+    header = {"ward_name": ward_name, "ward_code": ward_code, "district_name": "Quận Ba Đình",
+              "period_label": period, "report_date": date(2021, 10, 5), "author": "Nguyễn Văn A"}
+    return write_report_xlsx(path, header, catalog, values=values)
+
+
+def three_files(folder: Path) -> list[Path]:
+    """Issue 15's three: a good report, one with a dropped value, one naming an unknown ward."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return [
+        ward_report(folder / "BC Quý III Phúc Xá.xlsx", "00001", "Phường Phúc Xá",
+                    {"quy_vi_nguoi_ngheo": "10,4 triệu", "giam_sat_cuoc": 12,
+                     "nha_dai_doan_ket_xay_moi": 2}),
+        ward_report(folder / "BC Quý III Trúc Bạch.xlsx", "00004", "Phường Trúc Bạch",
+                    {"quy_vi_nguoi_ngheo": 5_000_000, "giam_sat_cuoc": "1.2.3",
+                     "doi_thoai_cuoc": 3}),
+        ward_report(folder / "BC Quý III phường lạ.xlsx", "99999", "Phường Không Có",
+                    {"giam_sat_cuoc": 4}),
+    ]
