@@ -91,6 +91,8 @@ class RunJobs:
 
     def _local(self, job: RunJob) -> None:
         env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
+        if not env.get("PREFECT_API_URL"):
+            env.pop("PREFECT_API_URL", None)  # empty: `mttq run` starts its own server
         try:
             process = subprocess.Popen(self._command(), stdout=subprocess.PIPE,
                                        stderr=subprocess.STDOUT, text=True, env=env,
