@@ -1,4 +1,4 @@
-"""What the console reads: the published DuckDB file, read-only, a fresh connection per request.
+"""What the console reads: the published DuckDB file, read-only, freshly opened per request.
 
 The published file is replaced whole by each run (renamed over), so a connection opened for one
 request sees one complete snapshot, and holding none between requests means the console never
@@ -39,9 +39,17 @@ def published(settings: Settings, *needs: str) -> Iterator[duckdb.DuckDBPyConnec
     """
     if not settings.published_db.exists():
         raise NotPublished()
+    # Attached to a new in-memory database, not `duckdb.connect(path)`: connect() shares one
+    # database instance per path within a process, so while any other connection to the file
+    # is open here (an analyst's notebook, a slow request) a request would see that
+    # connection's snapshot, possibly a file a run has since replaced.
+    con = duckdb.connect(":memory:")
     try:
-        con = duckdb.connect(str(settings.published_db), read_only=True)
+        path = str(settings.published_db).replace("'", "''")
+        con.execute(f"attach '{path}' as published (read_only)")
+        con.execute("use published")
     except duckdb.Error:
+        con.close()
         raise NotPublished() from None
     try:
         present = tables(con)
@@ -55,8 +63,10 @@ def published(settings: Settings, *needs: str) -> Iterator[duckdb.DuckDBPyConnec
 
 def tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     """`schema.table` of every table and view in the file."""
-    found = con.execute("select schema_name, table_name from duckdb_tables() union all "
-                        "select schema_name, view_name from duckdb_views()").fetchall()
+    found = con.execute("select schema_name, table_name from duckdb_tables() "
+                        "where database_name = current_database() union all "
+                        "select schema_name, view_name from duckdb_views() "
+                        "where database_name = current_database()").fetchall()
     return {f"{schema}.{table}" for schema, table in found}
 
 

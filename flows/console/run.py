@@ -8,6 +8,7 @@ second one while the lock is held.
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -31,6 +32,17 @@ router = APIRouter()
 DEPLOYMENT = "nightly/nightly"
 POLL_S = 2.0
 BUSY_EXIT = 2  # `mttq run`: another run held the writer's lock
+# Prefect's log line of a task or flow run: `12:00:01.123 | INFO    | Task run 'scan_inbox-879' - …`
+LOG_LINE = re.compile(r"^(\d\d:\d\d:\d\d)\.\d+ \| \w+ +\| (?:Task|Flow) run '([^']+?)(?:-[0-9a-f]{3})?' - (.*)$")
+# The nightly flow's steps, as the operator reads them (task name -> words)
+STEPS = {
+    "load_reference_data": ("Đọc danh mục đơn vị, chỉ tiêu", "Reference data"),
+    "scan_inbox": ("Quét hộp thư", "Scan the inbox"),
+    "read_files": ("Đọc tệp", "Read the files"),
+    "ingest_files": ("Kiểm tra số liệu", "Check the figures"),
+    "update_state": ("Ghi sổ, tổng hợp", "Ledger and roll-up"),
+    "publish_outputs": ("Công bố DuckDB, Parquet", "Publish DuckDB, Parquet"),
+}
 
 
 @dataclass
@@ -42,6 +54,20 @@ class RunJob:
     output: deque = field(default_factory=lambda: deque(maxlen=200))
     flow_run_id: str | None = None
     ended: float | None = None
+    steps_done: list = field(default_factory=list)  # STEPS keys, as their tasks finish
+
+    def add_output(self, line: str) -> None:
+        """Keep a line of the run's output; a Prefect log line is shortened, and a finished
+        task marks its step done."""
+        found = LOG_LINE.match(line)
+        if not found:
+            self.output.append(line)
+            return
+        clock, name, message = found.groups()
+        if message.startswith("Finished in state Completed") and name in STEPS:
+            self.steps_done.append(name)
+        if not message.startswith(("Finished in state", "Beginning flow run", "View at")):
+            self.output.append(f"{clock} {name}: {message}")
 
     @property
     def elapsed_s(self) -> float:
@@ -90,7 +116,9 @@ class RunJobs:
         return command
 
     def _local(self, job: RunJob) -> None:
-        env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
+        # Prefect's task logs (INFO) are what the page shows as progress
+        env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100", "PREFECT_LOGGING_LEVEL": "INFO",
+               "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "INFO"}
         if not env.get("PREFECT_API_URL"):
             env.pop("PREFECT_API_URL", None)  # empty: `mttq run` starts its own server
         try:
@@ -102,7 +130,7 @@ class RunJobs:
             job.finish("failed")
             return
         for line in process.stdout:
-            job.output.append(line.rstrip("\n"))
+            job.add_output(line.rstrip("\n"))
         code = process.wait()
         job.finish("completed" if code == 0 else "busy" if code == BUSY_EXIT else "failed")
 
@@ -149,7 +177,7 @@ def _page(request: Request, refused: str | None = None, status_code: int = 200) 
         run["started"] = vn_date(run["started_at"])
     ui = prefect_ui_url()
     return render(request, "run.html", {
-        "job": job, "holder": holder, "runs": runs, "refused": refused, "ui": ui,
+        "job": job, "holder": holder, "steps": STEPS, "runs": runs, "refused": refused, "ui": ui,
         "running": bool(job and job.status == "running"),
         "mode": "deployment" if os.environ.get("PREFECT_API_URL") else "local",
         "output": list(job.output)[-40:] if job else []}, status_code=status_code,
