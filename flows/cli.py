@@ -251,6 +251,25 @@ def report_command(
                   f"{escape(', '.join(folders))}", soft_wrap=True)
 
 
+@app.command("console")
+def console_command(
+    host: Annotated[str, typer.Option(help="Address to serve on (another than 127.0.0.1 "
+                                           "needs --set-password first).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8800,
+    data_dir: DataDir = None,
+    set_password: Annotated[bool, typer.Option(
+        "--set-password", help="Set the operator password (asked twice), then exit.")] = False,
+) -> None:
+    """The operator console: a web page to drop files, see what is wrong, run, download."""
+    from flows.console.serve import serve, set_operator_password
+    from flows.settings import load_settings
+
+    settings = load_settings(data_dir=data_dir)
+    if set_password:
+        raise typer.Exit(set_operator_password(console, settings))
+    raise typer.Exit(serve(console, settings, host, port))
+
+
 def _str(path: Path | None) -> str | None:
     """An absolute path, so that `mttq rerun` finds the same folders from anywhere."""
     return None if path is None else str(path.resolve())
