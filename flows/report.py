@@ -53,7 +53,8 @@ def print_validation(console: Console, outcome) -> None:
     typed (`[1]`) prints as typed and each message stays on one line.
     """
     for file in outcome.files.iter_rows(named=True):
-        colour = {"accepted": "green", "accepted_with_errors": "yellow"}.get(file["status"], "red")
+        colour = {"accepted": "green", "accepted_with_errors": "yellow",
+                  "skipped": "cyan"}.get(file["status"], "red")
         identified = f" ({file['ward_code']}, {file['period'] or '—'})" if file["ward_code"] \
             else ""
         console.print(f"[bold]{escape(file['path'])}[/bold]: [{colour}]{file['status']}"

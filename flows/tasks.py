@@ -12,6 +12,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -100,20 +101,25 @@ def scan_inbox(settings: Settings) -> InboxScan:
             state.save_inbox_index(con, index)
         known = db.read(con, "raw.files").select("file_hash", "original_path")
     new_files = classify_inbox(inbox.listing_frame(found), known)
-    by_path = {f.relative_path: f.path for f in found}
+    by_path = {f.relative_path: f for f in found}
     archive_dir = settings.archive_dir
-    to_read = [
-        (file_hash, by_path[path],
-         str(inbox.archive_path(archive_dir, file_hash, os.path.splitext(path)[1])))
-        for file_hash, path in new_files.filter(pl.col("duplicate_of").is_null())
-        .select("file_hash", "original_path").iter_rows()
-    ]
+    to_read = []
+    for file_hash, path in new_files.filter(pl.col("duplicate_of").is_null()).select(
+            "file_hash", "original_path").iter_rows():
+        entry, archived = by_path[path], inbox.archive_path(archive_dir, file_hash,
+                                                            Path(path).suffix)
+        if entry.is_placeholder:  # a link, a special or unreadable file: its description
+            inbox.keep_copy(inbox.placeholder_bytes(entry), file_hash, archived)
+        to_read.append((file_hash, entry.path, "" if entry.is_placeholder else str(archived),
+                        entry.problem, entry.problem_text))
     logger.info("Inbox: %d files, %d new (%d to read)", len(found), new_files.height,
                 len(to_read))
     return InboxScan(len(found), new_files, to_read)
 
 
-def read_files(items: list[tuple[str, ...]], workers: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+def read_files(items: list[tuple[str, ...]], workers: int,
+               limits: readers.ReadLimits = readers.DEFAULT_LIMITS
+               ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Read new files in batches: one task per batch at most, never a task per file.
 
     With the default task runner the batches run in one task on `workers` local processes; when
@@ -124,10 +130,10 @@ def read_files(items: list[tuple[str, ...]], workers: int) -> tuple[pl.DataFrame
     """
     runner = _distributed_task_runner()
     if runner is None:
-        return read_files_locally(quote(items), workers)
+        return read_files_locally(quote(items), workers, limits)
     size = batch_size(len(items), 2 * max(workers, 1))
     with _api_url_for_workers():
-        futures = [read_batch.submit(items[i:i + size])
+        futures = [read_batch.submit(items[i:i + size], limits)
                    for i in range(0, len(items), size)]
     return readers.concat_frames([future.result() for future in futures])
 
@@ -185,7 +191,8 @@ def _distributed_task_runner() -> TaskRunner | None:
 
 
 @io_step(name="read_files")
-def read_files_locally(items: list[tuple[str, ...]], workers: int
+def read_files_locally(items: list[tuple[str, ...]], workers: int,
+                       limits: readers.ReadLimits = readers.DEFAULT_LIMITS
                        ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Read on `workers` local processes, batch by batch.
 
@@ -197,24 +204,29 @@ def read_files_locally(items: list[tuple[str, ...]], workers: int
     if workers > 1 and len(batches) > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             frames = [readers.frames_from_batches([result])
-                      for result in pool.map(readers.read_batch, batches)]
+                      for result in pool.map(partial(readers.read_batch, limits=limits),
+                                             batches)]
     else:
-        frames = [readers.frames_from_batches([readers.read_batch(batch)]) for batch in batches]
+        frames = [readers.frames_from_batches([readers.read_batch(batch, limits)])
+                  for batch in batches]
     return readers.concat_frames(frames)
 
 
 @io_step
-def read_batch(items: list[tuple[str, ...]]) -> tuple[pl.DataFrame, pl.DataFrame]:
+def read_batch(items: list[tuple[str, ...]],
+               limits: readers.ReadLimits = readers.DEFAULT_LIMITS
+               ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One batch of files as (files, cells) frames, on whichever worker the runner picks."""
-    return readers.frames_from_batches([readers.read_batch(items)])
+    return readers.frames_from_batches([readers.read_batch(items, limits)])
 
 
 @step
 def ingest_files(read: tuple[pl.DataFrame, pl.DataFrame], reference_data: Reference,
-                 strict: bool) -> Ingested:
+                 strict: bool, max_findings_per_file: int | None = None) -> Ingested:
     """Parse, check and identify: each file accepted, accepted with errors, or rejected."""
     files, cells = read
-    return ingest(files, cells, reference_data.units, reference_data.indicators, strict)
+    return ingest(files, cells, reference_data.units, reference_data.indicators, strict,
+                  max_findings_per_file)
 
 
 @step
@@ -314,7 +326,8 @@ def select_archived_files(settings: Settings, period_from: str, period_to: str) 
         chosen = state.archived_files(con, periods)
     to_read = []
     for file_hash, original_path in chosen.iter_rows():
-        archived = inbox.archive_path(settings.archive_dir, file_hash, Path(original_path).suffix)
+        archived = inbox.archive_path(settings.archive_dir, file_hash,
+                                      Path(original_path).suffix)
         if not archived.is_file():
             raise FileNotFoundError(f"archived copy missing for {original_path}: {archived} "
                                     "/ thiếu bản lưu trữ")

@@ -350,7 +350,9 @@ def _real_xlsx_bytes(tmp_path: Path) -> bytes:
 
 @pytest.mark.parametrize("name,make,code,found", [
     ("ghi_chu.docx", lambda t: b"Ghi chu", "F_UNSUPPORTED_TYPE", ".docx"),
-    ("bao_cao.xls", lambda t: b"\xd0\xcf\x11\xe0", "F_UNSUPPORTED_TYPE", ".xls"),
+    ("hong.xls", lambda t: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "F_UNREADABLE",
+     None),
+    ("bao_cao.xlsx.pdf", lambda t: b"%PDF-1.4", "F_UNSUPPORTED_TYPE", ".pdf"),
     ("hong.xlsx", lambda t: b"PK\x03\x04 not really a workbook" * 10, "F_UNREADABLE", None),
     ("rong.xlsx", lambda t: b"", "F_EMPTY_FILE", "0 byte"),
     ("rong.csv", lambda t: b"", "F_EMPTY_FILE", "0 byte"),
