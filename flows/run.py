@@ -34,6 +34,7 @@ def recorded_run(settings: Settings, flow_name: str, parameters: dict) -> Iterat
     `mttq status`, which reads only the published file, shows the failure and its error.
     """
     run_id = new_run_id()
+    os.umask(settings.umask)  # the archive, warehouse and Parquet: owner-only by default
     with writer_lock(settings.lock_file, run_id, settings.lock_timeout_s):
         with db.connect(settings.state_db) as con:
             state.start_run(con, run_id, flow_name, parameters, flow_run_id=flow_run.id,

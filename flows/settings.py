@@ -28,6 +28,9 @@ class Settings:
     max_compression_ratio: float = 100.0  # MTTQ_MAX_COMPRESSION_RATIO (members over 1 MiB)
     max_rows: int = 5000  # MTTQ_MAX_ROWS: sheet rows, CSV lines, JSON values per file
     max_findings_per_file: int = 50  # MTTQ_MAX_FINDINGS_PER_FILE: the rest as one summary
+    # Files a run creates are owner-only (folders 0700, files 0600): MTTQ_UMASK=027 lets a
+    # group (the analysts' accounts) read them.
+    umask: int = 0o077
 
     def read_limits(self):
         """The readers' limits (warehouse.readers.ReadLimits), imported here only when used."""
@@ -99,6 +102,7 @@ def load_settings(**overrides: object) -> Settings:
         max_compression_ratio=float(env.get("MTTQ_MAX_COMPRESSION_RATIO", 100)),
         max_rows=int(env.get("MTTQ_MAX_ROWS", 5000)),
         max_findings_per_file=int(env.get("MTTQ_MAX_FINDINGS_PER_FILE", 50)),
+        umask=int(env.get("MTTQ_UMASK", "077"), 8),
     )
     overrides = {k: Path(v) if k in {"data_dir", "inbox"} and v is not None else v
                  for k, v in overrides.items()}

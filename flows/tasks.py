@@ -35,7 +35,13 @@ from transforms.outputs import build_outputs
 from transforms.periods import period_sort_key
 from transforms.schema import Reference
 from warehouse import db, inbox, readers, reference, state
-from warehouse.publish import PARQUET_TABLES, publish_duckdb, write_parquet_tables
+from warehouse.publish import (
+    PARQUET_TABLES,
+    parquet_version,
+    publish_duckdb,
+    swap_parquet,
+    write_parquet_tables,
+)
 
 BATCH_SIZE = 250  # files per batch at most: amortises process hand-off, keeps workers balanced
 
@@ -92,6 +98,7 @@ def scan_inbox(settings: Settings) -> InboxScan:
     logger = get_run_logger()
     if not settings.inbox_dir.is_dir():
         raise FileNotFoundError(f"inbox folder not found: {settings.inbox_dir}")
+    orphans = inbox.remove_orphan_temporaries(settings.archive_dir)  # of killed runs
     with db.connect(settings.state_db) as con:
         # unchanged files (same size, times and inode as last night) are not hashed again
         scanned_at_ns, last_scan = time.time_ns(), state.inbox_index(con)
@@ -112,8 +119,8 @@ def scan_inbox(settings: Settings) -> InboxScan:
             inbox.keep_copy(inbox.placeholder_bytes(entry), file_hash, archived)
         to_read.append((file_hash, entry.path, "" if entry.is_placeholder else str(archived),
                         entry.problem, entry.problem_text))
-    logger.info("Inbox: %d files, %d new (%d to read)", len(found), new_files.height,
-                len(to_read))
+    logger.info("Inbox: %d files, %d new (%d to read); %d orphan archive temporaries removed",
+                len(found), new_files.height, len(to_read), orphans)
     return InboxScan(len(found), new_files, to_read)
 
 
@@ -280,6 +287,7 @@ def ledger_counts(ledger: pl.DataFrame, scan: InboxScan, new_rows: pl.DataFrame)
         "files_with_errors": count(new_rows, "accepted_with_errors"),
         "files_rejected": count(new_rows, "rejected"),
         "files_duplicate": count(new_rows, "duplicate"),
+        "files_skipped": count(new_rows, "skipped"),
         "files_superseded": count(ledger, "superseded", "status"),
     }
 
@@ -295,18 +303,19 @@ def publish_outputs(settings: Settings, run_id: str, counts: dict) -> dict:
     logger = get_run_logger()
     with db.connect(settings.state_db) as con, ThreadPoolExecutor(1) as parquet_writer:
         version = state.data_version(con)
-        parquet_marker = settings.parquet_dir / "_data_version"
         parquet = None
-        if not parquet_marker.exists() or parquet_marker.read_text() != str(version):
+        if parquet_version(settings.parquet_dir) != str(version):
             # written while the DuckDB file is built (both release the GIL): 0.3-0.5 s at 10k
             frames = {table: db.read(con, table) for table in PARQUET_TABLES}
             parquet = parquet_writer.submit(write_parquet_tables, frames, settings.parquet_dir,
-                                            parquet_marker, version)
+                                            version)
         db.set_meta(con, "published_at", datetime.now().isoformat(timespec="seconds"))
         ended_at = datetime.now()
         publish_duckdb(con, settings.published_db,
                        completed_run={"run_id": run_id, "counts": counts, "ended_at": ended_at},
                        before_swap=parquet.result if parquet else None)
+        if parquet:  # right after the DuckDB file: one version for both (warehouse/publish.py)
+            swap_parquet(settings.parquet_dir, parquet.result())
         state.finish_run(con, run_id, "completed", counts, ended_at=ended_at)
         periods = sorted((row[0] for row in con.execute(
             "select distinct period from mart.city_summary").fetchall()), key=period_sort_key)

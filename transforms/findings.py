@@ -338,6 +338,16 @@ CATALOG: dict[str, tuple[str, str, str]] = {
 }
 
 
+MAX_QUOTED = 120  # characters of a file's text quoted back in a finding
+
+
+def quoted(text: str) -> str:
+    """Text from a file as a finding quotes it: a 400-digit number or a pasted page is cut."""
+    if len(text) <= MAX_QUOTED:
+        return text
+    return f"{text[:MAX_QUOTED]}… (+{len(text) - MAX_QUOTED})"
+
+
 class _Blank(dict):
     """Leaves unknown placeholders visible instead of raising."""
 
@@ -352,6 +362,8 @@ def make_finding(code: str, **fields: Any) -> dict[str, Any]:
     columns; `found` fills `found_text`; the rest only feed the message templates.
     """
     severity, vi, en = CATALOG[code]
+    if fields.get("found") is not None and len(str(fields["found"])) > MAX_QUOTED:
+        fields["found"] = quoted(str(fields["found"]))
     values = _Blank({k: "" if v is None else v for k, v in fields.items()})
     row = {column: fields.get(column) for column in FINDINGS}
     row.update(

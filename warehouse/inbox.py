@@ -23,6 +23,7 @@ Decisions (the inbox is a boundary: whatever lands there, nothing outside it is 
 
 import hashlib
 import os
+import re
 import stat as stat_codes
 import unicodedata
 from dataclasses import dataclass, replace
@@ -247,7 +248,7 @@ def keep_copy(data: bytes, file_hash: str, target: Path, source: str = "") -> No
     if folder not in _made_folders:  # one mkdir per folder and process, not one per file
         os.makedirs(folder, exist_ok=True)
         _made_folders.add(folder)
-    temporary = f"{target}.tmp{os.getpid()}"
+    temporary = temporary_name(target)
     try:
         _write(temporary, data)
     except FileNotFoundError:
@@ -265,7 +266,7 @@ def keep_copy_from(handle, file_hash: str, target: Path, source: str = "") -> No
     if os.path.exists(target):
         return
     os.makedirs(target.parent, exist_ok=True)
-    temporary = f"{target}.tmp{os.getpid()}"
+    temporary = temporary_name(target)
     digest = hashlib.sha256()
     with open(temporary, "wb") as writer:
         while block := handle.read(2 ** 20):
@@ -277,6 +278,29 @@ def keep_copy_from(handle, file_hash: str, target: Path, source: str = "") -> No
             f"{source or target.name}: the file changed while the run was reading it; run "
             "again / tệp bị thay đổi trong lúc đang đọc, hãy chạy lại")
     os.replace(temporary, target)
+
+
+def temporary_name(target: Path) -> str:
+    """`.<name>.tmp<pid>`: a final archive name never starts with a dot."""
+    return str(target.with_name(f".{target.name}.tmp{os.getpid()}"))
+
+
+ORPHAN = re.compile(r"^\..+\.tmp\d+$|^[0-9a-f]{64}\.[a-z0-9]+\.tmp\d+$")  # ours, and older
+
+
+def remove_orphan_temporaries(archive: Path) -> int:
+    """Delete what killed runs left half-written in the archive (call under the writer's
+    lock, before reading starts). Returns how many were removed."""
+    removed = 0
+    try:
+        entries = list(os.scandir(archive))
+    except FileNotFoundError:
+        return 0
+    for entry in entries:
+        if ORPHAN.match(entry.name) and entry.is_file(follow_symlinks=False):
+            os.unlink(entry.path)
+            removed += 1
+    return removed
 
 
 def _write(path: str, data: bytes) -> None:

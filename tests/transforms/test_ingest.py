@@ -461,7 +461,8 @@ BAD_ROWS = [
     ([5, "ty_le_hoa_tang", "x", "%", "120%"], "V_PERCENT_OUT_OF_RANGE", "120%"),
     ([6, None, "Số cuộc họp tổ dân phố", "cuộc", 4], "V_UNKNOWN_INDICATOR",
      "Số cuộc họp tổ dân phố"),
-    ([7, "quy_vi_nguoi_ngheo", "x", "VND", "9" * 400], "V_NOT_A_NUMBER", "9" * 400),
+    ([7, "quy_vi_nguoi_ngheo", "x", "VND", "9" * 400], "V_NOT_A_NUMBER",
+     "9" * 120 + "… (+280)"),  # quoted back cut (transforms.findings.quoted)
     ([8, "quy_cuu_tro", "x", "VND", 1e18], "V_TOO_LARGE", "1000000000000000000"),
     ([9, "quy_vi_bien_dao", "x", "VND", "1.000.000 tỷ"], "V_TOO_LARGE", "1.000.000 tỷ"),
     ([10, "hoi_cho_hang_viet", "x", "cuộc", True], "V_NOT_A_NUMBER", "true"),
