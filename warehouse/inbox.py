@@ -163,14 +163,15 @@ def _placeholder(path: str, relative: str, info: os.stat_result | None, code: st
 
 def placeholder_bytes(entry: InboxFile) -> bytes:
     """What stands for the content of an entry that is never opened (hashed and archived):
-    `symlink -> /etc/shadow`; for an unreadable file its path and times, so that the same
+    `symlink shadow -> /etc/shadow` (each entry its own: two links to one target are two
+    rejections, not a duplicate); for an unreadable file also its times, so that the same
     unreadable file keeps one key and a fixed one (new change time) gets a new one."""
-    words = {"F_SYMLINK": "symlink -> ", "F_SPECIAL_FILE": "special file: ",
-             "F_UNREADABLE_FILE": "unreadable: "}[entry.problem]
-    detail = entry.problem_text
+    words = {"F_SYMLINK": "symlink", "F_SPECIAL_FILE": "special file",
+             "F_UNREADABLE_FILE": "unreadable"}[entry.problem]
+    detail = f"{entry.relative_path} -> {entry.problem_text}"
     if entry.problem == "F_UNREADABLE_FILE":
-        detail = f"{entry.relative_path} {entry.stat_key[1]} {entry.stat_key[2]} {detail}"
-    return f"mttq inbox entry not read / không đọc: {words}{detail}\n".encode()
+        detail = f"{entry.relative_path} {entry.stat_key[1]} {entry.stat_key[2]} {entry.problem_text}"
+    return f"mttq inbox entry not read / không đọc: {words} {detail}\n".encode()
 
 
 def hash_file(path: str | Path) -> str:
