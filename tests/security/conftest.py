@@ -12,7 +12,16 @@ import psutil
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "flows"))
-from ops_support import MTTQ, PREFECT, PROJECT, PrefectServer, free_port, healthy, stop, wait_for  # noqa: E402,I001
+from ops_support import (  # noqa: E402
+    MTTQ,
+    PREFECT,
+    PROJECT,
+    PrefectServer,
+    free_port,
+    healthy,
+    stop,
+    wait_for,
+)
 
 MIB = 2 ** 20
 
