@@ -6,10 +6,10 @@ from pathlib import Path
 
 import polars as pl
 
+from flows.settings import load_settings
 from transforms.findings import findings_frame, make_finding
 from transforms.ingest import ingest
 from warehouse import reference
-from flows.settings import load_settings
 from warehouse.inbox import discover, display_name
 from warehouse.readers import frames_from_batches, read_batch
 

@@ -5,7 +5,6 @@ lives in DuckDB). Only IO tasks retry, and only on OS-level errors: a data error
 retried.
 """
 
-import os
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor

@@ -170,7 +170,8 @@ def placeholder_bytes(entry: InboxFile) -> bytes:
              "F_UNREADABLE_FILE": "unreadable"}[entry.problem]
     detail = f"{entry.relative_path} -> {entry.problem_text}"
     if entry.problem == "F_UNREADABLE_FILE":
-        detail = f"{entry.relative_path} {entry.stat_key[1]} {entry.stat_key[2]} {entry.problem_text}"
+        _size, mtime, ctime, _inode = entry.stat_key
+        detail = f"{entry.relative_path} {mtime} {ctime} {entry.problem_text}"
     return f"mttq inbox entry not read / không đọc: {words} {detail}\n".encode()
 
 

@@ -277,7 +277,8 @@ def test_hostile_inbox_case(case, prefect_server, normal_run, tmp_path):
                          "message_en from mart.findings join raw.files using (file_hash)")
     assert files[f"good_{GOOD_WARD}.csv"]["status"] == "accepted"  # the good report published
     fund = published(data_dir, "select value from core.ward_values where ward_code = "
-                     f"'{GOOD_WARD}' and indicator_code = 'quy_vi_nguoi_ngheo' and period = '{PERIOD}'")
+                     f"'{GOOD_WARD}' and indicator_code = 'quy_vi_nguoi_ngheo' "
+                     f"and period = '{PERIOD}'")
     assert fund["value"].to_list() == [152000000.0]
     for name, (status, code) in expected.items():
         assert files[name]["status"] == status, (name, files[name])

@@ -517,3 +517,16 @@ def test_ingest_every_finding_message_is_bilingual_and_filled(tmp_path, referenc
     for vi, en in messages.rows():
         assert "{" not in vi + en and len(vi) > 30 and len(en) > 30
         assert vi != en
+
+
+def test_cap_findings_keeps_the_first_and_counts_the_rest():
+    from transforms.findings import cap_findings, findings_frame, make_finding
+
+    rows = [make_finding("V_NOT_A_NUMBER", file_hash="a", found=str(n), row=n) for n in range(5)]
+    rows += [make_finding("V_NEGATIVE", file_hash="b", found="-1"),
+             make_finding("R_OUTLIER", file_hash=None)]
+    capped = cap_findings(findings_frame(rows), 2)
+    assert capped.select("file_hash", "finding_code", "found_text").rows() == [
+        ("a", "V_NOT_A_NUMBER", "0"), ("a", "V_NOT_A_NUMBER", "1"), ("b", "V_NEGATIVE", "-1"),
+        (None, "R_OUTLIER", None), ("a", "I_FINDINGS_TRUNCATED", "5")]
+    assert capped["message_en"][-1].startswith("3 more findings of this file are not listed")

@@ -147,3 +147,48 @@ def test_the_scan_index_trusts_only_files_that_settled_before_the_scan(tmp_path)
 
     assert just_written["00001.csv"][0] != found[0].stat_key  # will be hashed again
     assert settled == {"00001.csv": (found[0].stat_key, _sha256(b"report"))}
+
+
+def test_with_hashes_a_file_gone_before_hashing_is_its_own_finding(tmp_path):
+    (tmp_path / "00001.csv").write_bytes(b"report")
+    (tmp_path / "00002.csv").write_bytes(b"other")
+    found = discover(tmp_path)
+    (tmp_path / "00002.csv").unlink()  # moved away by the operator mid-scan
+
+    hashed = with_hashes(found)
+
+    assert [(f.relative_path, f.problem) for f in hashed] == [
+        ("00001.csv", ""), ("00002.csv", "F_UNREADABLE_FILE")]
+    assert hashed[1].problem_text == "No such file or directory"
+    assert hashed[0].file_hash == hashlib.sha256(b"report").hexdigest()
+    assert inbox.scan_index(hashed, 0).keys() == {"00001.csv"}  # never trusted next time
+
+
+@pytest.mark.parametrize(("suffix", "name"), [
+    (".XLSX", "h.xlsx"), (".csv", "h.csv"), ("", "h"), ("." + "x" * 240, "h"),
+    (".xlsx\n", "h"), (".tar-gz", "h"),
+])
+def test_archive_path_keeps_only_a_short_plain_extension(tmp_path, suffix, name):
+    assert archive_path(tmp_path, "h", suffix) == tmp_path / name
+
+
+def test_remove_orphan_temporaries_leaves_archived_files(tmp_path):
+    kept = ["a" * 64 + ".xlsx", "b" * 64 + ".tmp", "c" * 64]
+    orphans = [".%s.xlsx.tmp123" % ("a" * 64), "d" * 64 + ".csv.tmp99"]
+    for name in kept + orphans:
+        (tmp_path / name).write_bytes(b"x")
+    assert inbox.remove_orphan_temporaries(tmp_path) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(kept)
+
+
+def test_keep_copy_from_streams_and_checks_the_hash(tmp_path):
+    data = os.urandom(3 * 2 ** 20 + 5)
+    source = tmp_path / "big.csv"
+    source.write_bytes(data)
+    target = tmp_path / "archive" / "big.csv"
+    with open(source, "rb") as handle:
+        inbox.keep_copy_from(handle, hashlib.sha256(data).hexdigest(), target)
+    assert target.read_bytes() == data
+    with open(source, "rb") as handle, pytest.raises(ChangedWhileReading):
+        inbox.keep_copy_from(handle, "0" * 64, tmp_path / "archive" / "other.csv")
+    assert sorted(p.name for p in (tmp_path / "archive").iterdir()) == ["big.csv"]

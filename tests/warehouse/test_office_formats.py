@@ -91,8 +91,9 @@ def test_read_submission_renamed_xls_is_wrong_format(saved_by_libreoffice, tmp_p
 
 
 def test_template_date_written_as_datetime_survives_ods(tmp_path):
-    source = write_xlsx(tmp_path / "d.xlsx", [(0, ["Ngày lập:", datetime(2021, 10, 5)]),
-                                              (1, TABLE), (2, [1, "giam_sat_cuoc", "x", "cuộc", 3])])
+    source = write_xlsx(tmp_path / "d.xlsx", [
+        (0, ["Ngày lập:", datetime(2021, 10, 5)]), (1, TABLE),
+        (2, [1, "giam_sat_cuoc", "x", "cuộc", 3])])
     home = tmp_path / "home"
     home.mkdir()
     subprocess.run(["soffice", "--headless", "--convert-to", "ods", "--outdir", str(tmp_path),
