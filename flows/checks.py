@@ -10,7 +10,7 @@ from flows.settings import load_settings
 from transforms.findings import findings_frame, make_finding
 from transforms.ingest import ingest
 from warehouse import reference
-from warehouse.inbox import discover, display_name
+from warehouse.inbox import discover, display_name, inspect_path
 from warehouse.readers import frames_from_batches, read_batch
 
 
@@ -32,12 +32,12 @@ def validate_files(paths: list[Path], strict: bool = False) -> Validation:
     settings = load_settings()
     expanded: dict[str, tuple[str, str, str]] = {}  # shown path -> (path, problem, detail)
     for path in paths:
-        if path.is_dir():
+        if path.is_dir() and not path.is_symlink():
             for entry in discover(path):
                 shown = display_name(os.path.join(str(path), entry.relative_path))
                 expanded.setdefault(shown, (entry.path, entry.problem, entry.problem_text))
-        elif os.path.lexists(path):  # a link named on the command line is followed: asked for
-            expanded.setdefault(display_name(str(path)), (os.path.realpath(path), "", ""))
+        elif os.path.lexists(path):  # a link is not followed here either, as in the inbox
+            expanded.setdefault(display_name(str(path)), (str(path), *inspect_path(str(path))))
     missing = [display_name(str(p)) for p in dict.fromkeys(paths)
                if not os.path.lexists(p) and not p.is_dir()]
     existing = list(expanded)

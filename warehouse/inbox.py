@@ -142,6 +142,17 @@ def _discover(folder: str, prefix: str, found: list[InboxFile]) -> None:
                 ))
 
 
+def inspect_path(path: str) -> tuple[str, str]:
+    """(problem, detail) of one path given by name, as discovery would see it (never through
+    a link): ("", "") for a regular file."""
+    info = os.lstat(path)
+    if stat_codes.S_ISLNK(info.st_mode):
+        return "F_SYMLINK", display_name(os.readlink(path))
+    if not stat_codes.S_ISREG(info.st_mode):
+        return "F_SPECIAL_FILE", _special_kind(info.st_mode)
+    return skip_reason(os.path.basename(path)), ""
+
+
 def _special_kind(mode: int) -> str:
     for test, kind in ((stat_codes.S_ISFIFO, "FIFO"), (stat_codes.S_ISSOCK, "socket"),
                        (stat_codes.S_ISCHR, "character device"),

@@ -646,7 +646,8 @@ def read_one(file_hash: str, path: str, archive_to: str, problem: str,
     with handle:
         info = os.fstat(handle.fileno())
         if not stat.S_ISREG(info.st_mode):  # replaced by a FIFO or device since the scan
-            return Submission(file_format, error_code="F_SPECIAL_FILE")
+            return Submission(file_format, error_code="F_SPECIAL_FILE",
+                              error_text="not a regular file")
         if info.st_size > limits.max_file_bytes:
             if archive_to:  # kept like every file, by streaming: never whole in memory
                 keep_copy_from(handle, file_hash, Path(archive_to), source=path)
