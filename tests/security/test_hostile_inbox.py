@@ -394,3 +394,38 @@ def test_hostile_inbox_kill_during_parquet_writing(prefect_server, tmp_path):
     assert len([p for p in data_dir.iterdir() if p.name.startswith(".parquet-")]) == 2
     leftovers = [p for p in data_dir.rglob("*") if ".tmp" in p.name]
     assert leftovers == []
+
+
+def test_hostile_inbox_disk_full_is_recorded_in_words(prefect_server, tmp_path):
+    """The data dir on a 40 MB tmpfs: a run that fills it fails (exit 1) with the cause in
+    words, recorded in ops.runs, and the next run once space is freed publishes it."""
+    import shutil
+    import subprocess
+
+    mount = tmp_path / "small_disk"
+    mount.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", str(mount)],
+                             capture_output=True)
+    if mounted.returncode:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        data_dir = new_data_dir(mount)
+        assert run_measured(["run", "--data-dir", str(data_dir)], prefect_server).returncode == 0
+        filler = mount / "filler"
+        with open(filler, "wb") as out:  # leave 1.5 MB: less than a published file
+            out.write(b"\0" * (shutil.disk_usage(mount).free - 1536 * 1024))
+        write(data_dir / "inbox", "moi_00004.csv", report_csv("00004"))
+        failed = run_measured(["run", "--data-dir", str(data_dir)], prefect_server)
+        assert failed.returncode == 1
+        assert "the disk is full / đĩa đã đầy" in failed.stdout, failed.stdout
+        assert "Exception" not in failed.stdout and "Traceback" not in failed.stdout
+        filler.unlink()
+        assert run_measured(["run", "--data-dir", str(data_dir)], prefect_server).returncode == 0
+        runs = published(data_dir, "select status, error_message from ops.runs "
+                         "order by started_at").rows()
+        assert [status for status, _ in runs] == ["completed", "failed", "completed"]
+        assert runs[1][1].startswith("the disk is full / đĩa đã đầy")
+        assert "00004" in set(published(data_dir, "select ward_code from core.ward_values")
+                              ["ward_code"])
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
