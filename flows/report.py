@@ -27,6 +27,8 @@ def print_run_summary(console: Console, result: dict, data_dir: Path | None) -> 
         ("  accepted with errors / hợp lệ nhưng có giá trị lỗi", result["files_with_errors"]),
         ("  rejected / bị từ chối", result["files_rejected"]),
         ("  duplicates / trùng lặp", result["files_duplicate"]),
+        ("  skipped (lock/system files) / bỏ qua (tệp khóa, tệp hệ thống)",
+         result.get("files_skipped", 0)),
         ("Superseded in total / Bị thay thế (tổng)", result["files_superseded"]),
     )
     for label, value in rows:
@@ -60,7 +62,8 @@ def print_validation(console: Console, outcome) -> None:
     typed (`[1]`) prints as typed and each message stays on one line.
     """
     for file in outcome.files.iter_rows(named=True):
-        colour = {"accepted": "green", "accepted_with_errors": "yellow"}.get(file["status"], "red")
+        colour = {"accepted": "green", "accepted_with_errors": "yellow",
+                  "skipped": "cyan"}.get(file["status"], "red")
         identified = f" ({file['ward_code']}, {file['period'] or '—'})" if file["ward_code"] \
             else ""
         console.print(f"[bold]{escape(file['path'])}[/bold]: [{colour}]{file['status']}"

@@ -17,6 +17,8 @@ Decisions:
 - A figure that is not finite, or is 10^15 or more in the indicator's unit, is a typing error
   (V_NOT_A_NUMBER / V_TOO_LARGE): one such value would swamp every total above it.
 - An unreadable `Ngày lập` does not reject the file (I_REPORT_DATE_INVALID, information).
+- A file the readers skipped (an Office lock file, OS litter: read_error I_SKIPPED_*) is
+  `skipped`, with that code as its finding: recorded and archived, never counted.
 """
 
 import polars as pl
@@ -25,6 +27,7 @@ from transforms.findings import findings_frame, make_finding
 from transforms.schema import FINDINGS, PARSED_VALUES
 
 FILE_CODES = ("F_WARD_MISSING", "F_WARD_UNKNOWN", "F_WARD_AMBIGUOUS", "F_WARD_MISMATCH")
+SKIPPED_PREFIX = "I_SKIPPED_"  # read errors that skip a file rather than reject it
 TOO_LARGE = 1e15  # no ward figure comes near: Hà Nội's half-term poor fund was 1.37e11 VND
 
 
@@ -161,7 +164,9 @@ def decide_file_status(
         (readable & pl.col("report_date_text").is_not_null() & pl.col("report_date").is_null())
         .alias("bad_date"),
     ).with_columns(
-        pl.when(pl.col("reject_codes").list.len() > 0)
+        pl.when(pl.col("read_error").str.starts_with(SKIPPED_PREFIX))
+        .then(pl.lit("skipped"))
+        .when(pl.col("reject_codes").list.len() > 0)
         .then(pl.lit("rejected"))
         .when(pl.col("value_errors") > 0)
         .then(pl.lit("accepted_with_errors"))
