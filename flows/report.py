@@ -12,7 +12,7 @@ from rich.table import Table
 from flows.lock import last_owner, lock_holder
 from flows.settings import Settings
 from transforms.findings import describe_place
-from transforms.periods import period_sort_key
+from transforms.periods import is_period_id, period_sort_key
 from warehouse.db import table_columns
 from warehouse.state import INTERRUPTED
 
@@ -37,7 +37,10 @@ def print_run_summary(console: Console, result: dict, data_dir: Path | None) -> 
         ("  hợp lệ / accepted", result["files_accepted"]),
         ("  hợp lệ nhưng có giá trị lỗi / accepted with errors", result["files_with_errors"]),
         ("  bị từ chối / rejected", result["files_rejected"]),
-        *(() if backfill else (("  trùng lặp / duplicates", result["files_duplicate"]),)),
+        *(() if backfill else (
+            ("  trùng lặp / duplicates", result["files_duplicate"]),
+            ("  bỏ qua (tệp khóa, tệp hệ thống) / skipped (lock/system files)",
+             result.get("files_skipped", 0)))),
         ("Bị thay thế (tổng) / Superseded in total", result["files_superseded"]),
         *((("Tệp đổi trạng thái / Files whose status changed", result["files_changed"]),)
           if backfill else ()),
@@ -50,6 +53,13 @@ def print_run_summary(console: Console, result: dict, data_dir: Path | None) -> 
         console.print(f"Các kỳ có số liệu / Periods with values: {', '.join(periods)}",
                       soft_wrap=True)
     console.print(f"DuckDB: {result['duckdb']}\nParquet: {result['parquet']}", soft_wrap=True)
+    if "reports" in result:  # the conference pack (flows/pack.py)
+        if result.get("pack_error"):
+            console.print(f"[red]Chưa viết được báo cáo / Reports not written: "
+                          f"{escape(result['pack_error'])}[/red]", soft_wrap=True)
+        rewritten = ", ".join(result.get("pack_periods") or []) or "không kỳ nào / none"
+        console.print(f"Báo cáo hội nghị / Reports: {result['reports']} (viết lại / rewritten: "
+                      f"{rewritten})", soft_wrap=True)
     hint = f" --data-dir {data_dir}" if data_dir else ""
     if result["files_rejected"] or result["files_with_errors"]:
         console.print(f"Tiếp theo: `mttq status{hint}` liệt kê các tệp bị từ chối hoặc có giá trị "
@@ -102,7 +112,8 @@ def print_validation(console: Console, outcome) -> None:
     typed (`[1]`) prints as typed and each message stays on one line.
     """
     for file in outcome.files.iter_rows(named=True):
-        colour = {"accepted": "green", "accepted_with_errors": "yellow"}.get(file["status"], "red")
+        colour = {"accepted": "green", "accepted_with_errors": "yellow",
+                  "skipped": "cyan"}.get(file["status"], "red")
         identified = f" ({file['ward_code']}, {file['period'] or '—'})" if file["ward_code"] \
             else ""
         verdict = VERDICT_WORDS.get(file["status"], file["status"])
@@ -119,6 +130,20 @@ def print_validation(console: Console, outcome) -> None:
 WIDTH = 79  # `mttq status` fits an 80-column terminal
 RESULT_WORDS = {"completed": "xong / completed", "failed": "THẤT BẠI / FAILED",
                 "running": "đang chạy / running"}
+
+
+def _print_reports(say, settings: Settings) -> None:
+    """Where the conference pack is, and which periods it has (flows/pack.py)."""
+    folder = settings.reports_dir
+    periods = sorted((p.name for p in folder.iterdir() if p.is_dir()
+                      and is_period_id(p.name)), key=period_sort_key) \
+        if folder.is_dir() else []
+    if periods:
+        say(f"Reports / Báo cáo hội nghị: {folder} ({len(periods)} periods / kỳ: "
+            f"{periods[0]} … {periods[-1]})")
+    else:
+        say(f"Reports / Báo cáo hội nghị: none yet / chưa có; `mttq report --period P "
+            f"--data-dir {settings.data_dir}` writes one.")
 
 
 def print_status(console: Console, settings: Settings) -> None:
@@ -148,6 +173,7 @@ def print_status(console: Console, settings: Settings) -> None:
         when = published_at[0][0].replace("T", " ") if published_at else "?"
         say(f"Công bố / Published: {when} ({settings.published_db.name}, chỉ đọc / opened "
             "read-only)")
+        _print_reports(say, settings)
         _print_runs(say, con)
         known = {row[0] for row in con.execute("select original_path from raw.files").fetchall()}
         _print_waiting(say, known, settings)

@@ -1,5 +1,7 @@
 """What every flow run shares: its id, the writer's lock and its row in `ops.runs`."""
 
+import errno
+import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +34,7 @@ def recorded_run(settings: Settings, flow_name: str, parameters: dict,
     `mttq status`, which reads only the published file, shows the failure and its error.
     """
     run_id = new_run_id()
+    os.umask(settings.umask)  # the archive, warehouse and Parquet: owner-only by default
     with writer_lock(settings.lock_file, run_id, settings.lock_timeout_s):
         with db.connect(settings.state_db) as con:
             state.start_run(con, run_id, flow_name, parameters, flow_run_id=flow_run.id,
@@ -61,6 +64,8 @@ OS_ERROR_WORDS = {
     NotADirectoryError: ("không phải thư mục", "not a folder"),
 }
 
+NO_SPACE = "No space left on device"
+
 
 def describe_error(exc: BaseException) -> str:
     """One line an operator can act on: Vietnamese first, English beside it.
@@ -70,6 +75,11 @@ def describe_error(exc: BaseException) -> str:
     """
     if isinstance(exc, KeyboardInterrupt):
         return "bị người vận hành dừng (Ctrl+C) / interrupted by the operator (Ctrl+C)"
+    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or NO_SPACE in str(exc):
+        where = getattr(exc, "filename", None) or _quoted_path(str(exc))
+        return (f"đĩa đã đầy{f' ({where})' if where else ''}: hãy giải phóng dung lượng rồi chạy "
+                f"lại / the disk is full{f' ({where})' if where else ''}: free some space, then "
+                "run again")[:1000]
     if isinstance(exc, OSError) and " / " in (exc.strerror or ""):  # mttq's own words
         return f"{exc.strerror}: {exc.filename}"[:1000]
     if isinstance(exc, OSError):
@@ -81,6 +91,13 @@ def describe_error(exc: BaseException) -> str:
         return text[:1000]
     return (f"lỗi trong chương trình ({type(exc).__name__}), hãy báo cho người quản trị / "
             f"program fault ({type(exc).__name__}): {text}")[:1000]
+
+
+def _quoted_path(message: str) -> str:
+    """The first "quoted" path of a library's message (DuckDB names the file it could not
+    write that way)."""
+    parts = message.split('"')
+    return parts[1] if len(parts) > 2 else ""
 
 
 def find_run(settings: Settings, run_id: str | None = None,

@@ -210,5 +210,6 @@ def ledger_counts(ledger: pl.DataFrame, files_seen: int, files_new: int,
         "files_with_errors": count(new_rows, "accepted_with_errors"),
         "files_rejected": count(new_rows, "rejected"),
         "files_duplicate": count(new_rows, "duplicate"),
+        "files_skipped": count(new_rows, "skipped"),
         "files_superseded": count(ledger, "superseded", "status"),
     }

@@ -149,3 +149,21 @@ def test_nightly_periods_are_those_with_values_and_strict_is_passed_as_given(
     assert (result["files_accepted"], result["files_with_errors"]) == (0, 1)
     recorded = query(tmp_path, "select parameters from ops.runs")["parameters"][0]
     assert '"strict": false' in recorded
+
+
+def test_nightly_restated_history_keeps_every_sum_total(demo_run):
+    data_dir, *_ = demo_run
+    diff = query(data_dir, """
+        with reported as (
+            select period, indicator_code, sum(value) as v from core.ward_values
+            join core.indicators using (indicator_code) where aggregation = 'sum' group by all),
+        restated as (
+            select period, indicator_code, sum(value) as v from core.ward_values_current
+            join core.indicators using (indicator_code) where aggregation = 'sum' group by all)
+        select r.period, r.indicator_code, r.v, c.v as restated
+        from reported r full join restated c using (period, indicator_code)
+        where abs(coalesce(r.v, 0) - coalesce(c.v, 0)) > 1e-6
+    """)
+    sums = query(data_dir, "select count(*) from core.indicators where aggregation = 'sum'")
+    assert sums.item() > 20
+    assert diff.is_empty(), diff

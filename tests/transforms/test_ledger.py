@@ -142,7 +142,8 @@ def test_merge_new_files_later_report_supersedes_and_a_copy_is_a_duplicate():
     assert merged.values.sort("file_hash")["value"].to_list() == [3.0, 5.0]
     assert ledger_counts(merged.ledger, 3, 2, merged.added_files) == {
         "files_seen": 3, "files_new": 2, "files_accepted": 1, "files_with_errors": 0,
-        "files_rejected": 0, "files_duplicate": 1, "files_superseded": 1}
+        "files_rejected": 0, "files_duplicate": 1, "files_skipped": 0,
+        "files_superseded": 1}
 
 
 def test_merge_reread_files_replaces_decisions_values_and_findings_keeps_duplicate_notes():

@@ -1,0 +1,1 @@
+"""The operator console (`mttq console`): see app.py."""

@@ -1,0 +1,1 @@
+select * from mart.ward_completeness where ward_code = ? and period = ?

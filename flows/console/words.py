@@ -1,0 +1,45 @@
+"""The console's words for statuses and places, in Vietnamese and English."""
+
+from datetime import date, datetime
+
+STATUS = {
+    "accepted": ("Hợp lệ", "Accepted"),
+    "accepted_with_errors": ("Hợp lệ, có giá trị bị loại", "Accepted with errors"),
+    "rejected": ("Bị từ chối", "Rejected"),
+    "duplicate": ("Trùng lặp", "Duplicate"),
+    "superseded": ("Đã bị thay thế", "Superseded"),
+    "too_large": ("Quá lớn, không lưu", "Too large, not saved"),
+}
+
+SEVERITY = {
+    "error": ("Lỗi", "Error"),
+    "warning": ("Cần kiểm tra", "Check"),
+    "info": ("Ghi nhận", "Note"),
+}
+
+
+def status_words(status: str | None) -> tuple[str, str]:
+    return STATUS.get(status or "", (status or "—", status or "—"))
+
+
+def place_words(sheet: str | None, row: int | None, column: str | None) -> tuple[str, str]:
+    """Where in a file: (`trang 'Báo cáo', dòng 29, cột E`, `sheet 'Báo cáo', row 29, column E`)."""
+    vi, en = [], []
+    if sheet:
+        vi.append(f"trang '{sheet}'")
+        en.append(f"sheet '{sheet}'")
+    if row is not None:
+        vi.append(f"dòng {row}")
+        en.append(f"row {row}")
+    if column:
+        vi.append(f"cột {column}")
+        en.append(f"column {column}")
+    return (", ".join(vi) or "cả tệp", ", ".join(en) or "whole file")
+
+
+def vn_date(value: date | datetime | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return f"{value:%d/%m/%Y %H:%M}"
+    return f"{value:%d/%m/%Y}"
