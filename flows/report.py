@@ -102,7 +102,7 @@ def missing_inbox(inbox: Path, data_dir: Path | None, inbox_option: Path | None)
 
 VERDICT_WORDS = {"accepted": "hợp lệ / accepted",
                  "accepted_with_errors": "hợp lệ, bỏ giá trị lỗi / accepted with errors",
-                 "rejected": "bị từ chối / rejected"}
+                 "rejected": "bị từ chối / rejected", "skipped": "bỏ qua / skipped"}
 
 
 def print_validation(console: Console, outcome) -> None:

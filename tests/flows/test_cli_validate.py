@@ -186,8 +186,9 @@ def test_validate_a_link_is_not_followed_and_names_are_escaped(tmp_path):
     result = invoke("validate", str(link), str(lock), str(odd))
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    assert lines[0] == f"{link}: rejected"
-    assert lines[1] == "  F_SYMLINK [whole file]"
-    assert f"{tmp_path}/~$bao_cao.xlsx: skipped" in lines
-    assert any(line.startswith(f"{tmp_path}/hai\\ndong.csv: rejected") for line in lines)
+    assert lines[0] == f"{link}: bị từ chối / rejected"
+    assert lines[1] == "  F_SYMLINK [cả tệp / whole file]"
+    assert f"{tmp_path}/~$bao_cao.xlsx: bỏ qua / skipped" in lines
+    assert any(line.startswith(f"{tmp_path}/hai\\ndong.csv: bị từ chối / rejected")
+               for line in lines)
     assert "TOP-SECRET" not in result.output
