@@ -43,7 +43,7 @@ def corrected_copy(inbox: Path, nth: int, extra: Path) -> Path:
     for row in sheet.iter_rows():
         if row[1].value == "giam_sat_cuoc":
             row[4].value = 99 + nth
-        if row[0].value == "Ngày lập":
+        if str(row[0].value).startswith("Ngày lập"):
             row[2].value = date(2022, 12, 28)
     book.save(target)
     return target

@@ -262,7 +262,7 @@ def publish_run_artifacts(settings: Settings, result: dict) -> None:
     """The run's Prefect artifacts: a markdown summary and the completeness table."""
     con = connect_published(settings.published_db)
     try:
-        quarters = [p for p in published_periods(con) if "-Q" in p]
+        quarters = [p for p in periods_with_reports(con) if "-Q" in p]
         period = quarters[-1] if quarters else None
         completeness = district_completeness(con, period) if period else pl.DataFrame()
         rejections = run_rejections(con, result["run_id"])

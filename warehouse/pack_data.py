@@ -16,7 +16,6 @@ from transforms.pack import summary_lookup
 from transforms.periods import period_sort_key, quarters_of, split_period
 
 
-
 def previous_year(period: str) -> str:
     """`2022-Q3` -> `2021-Q3`: the "cùng kỳ" a report compares with."""
     year, kind = split_period(period)
