@@ -46,7 +46,6 @@ from warehouse.pack_data import (
 from warehouse.workbook import write_city_workbook, write_district_workbook
 
 FINGERPRINT_FILE = ".fingerprint"
-SUFFIXES = (".xlsx", ".docx", ".md")
 
 
 class PackError(ValueError):

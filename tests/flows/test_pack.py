@@ -7,10 +7,12 @@ ward never reports 2021-Q3, and another sends a CSV whose note and one value are
 """
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import zipfile
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -51,6 +53,8 @@ def pack_run(tmp_path_factory, prefect_harness):
     (data_dir / "inbox" / "=1+1 bao cao.csv").write_text(
         "ma_don_vi,ky_bao_cao,ngay_lap,ma_chi_tieu,gia_tri,don_vi_tinh,ghi_chu\n"
         + "\n".join(rows) + "\n", encoding="utf-8")
+    arrived = datetime(2021, 10, 5, 9, 0).timestamp()  # on time, as a ward would have sent it
+    os.utime(data_dir / "inbox" / "=1+1 bao cao.csv", (arrived, arrived))
     result = nightly(data_dir=str(data_dir))
     return data_dir, result, silent, formula_ward
 
@@ -390,6 +394,10 @@ def test_mttq_report_writes_one_unit_and_says_what_is_wrong(pack_run, tmp_path):
     assert wrong.returncode == 1
     assert "Không có số liệu kỳ 2019-Q3" in wrong.stdout and "No data for 2019-Q3" in wrong.stdout
     assert "Traceback" not in wrong.stdout + wrong.stderr
+    status = subprocess.run([MTTQ, "status", "--data-dir", str(data_dir)], capture_output=True,
+                            text=True, timeout=120)
+    assert f"Reports / Báo cáo hội nghị: {data_dir / 'reports'} (2 periods / kỳ: 2021-Q3 … " \
+        "2022-Q3)" in " ".join(status.stdout.split())
 
 
 def test_write_reports_unknown_unit_is_an_error_in_words(pack_run):
