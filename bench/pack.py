@@ -57,6 +57,8 @@ def bench_pack(out: Path, repeat: int, log) -> list[str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     for name in ("MTTQ_DATA_DIR", "MTTQ_PROVINCE", "MTTQ_INBOX"):
         env.pop(name, None)
+    # a Prefect home of its own: the user's ~/.prefect database may belong to another version
+    env.setdefault("PREFECT_HOME", str((out / "pack-prefect-home").resolve()))
     if env.get("PREFECT_API_URL"):
         return _bench(inbox, out, repeat, log, env)
     with PrefectServer(env, out / "pack-prefect-server.log") as server:

@@ -175,9 +175,20 @@ def test_city_workbook_total_row_equals_city_summary_and_clusters_rank(pack_run)
     book = openpyxl.load_workbook(path)
     clusters = query(data_dir, "select distinct cluster_name from core.clusters")["cluster_name"]
     assert set(clusters) <= set(book.sheetnames)
-    ranked = [(book["Cụm số 2"].cell(r, 3).value, book["Cụm số 2"].cell(r, 4).value)
-              for r in range(4, book["Cụm số 2"].max_row + 1)]
-    assert ranked[0][0] == 1
+    # Cụm số 2 ranks its districts: on each indicator the highest value is 1
+    cluster = book["Cụm số 2"]
+    members = query(data_dir, "select district_code from core.clusters where cluster_name = "
+                    "'Cụm số 2'")["district_code"].to_list()
+    fund = query(data_dir, "select unit_code, value from mart.district_summary where period = ? "
+                 "and indicator_code = 'quy_vi_nguoi_ngheo' and value is not null and "
+                 "list_contains(?, unit_code)", [PERIOD, members])
+    row = next(r for r in range(5, cluster.max_row + 1)
+               if cluster.cell(r, 1).value == 'Vận động Quỹ "Vì người nghèo"')
+    pairs = [(cluster.cell(row, c).value, cluster.cell(row, c + 1).value)
+             for c in range(3, cluster.max_column + 1, 2)]
+    ranked = sorted((p for p in pairs if p[0] is not None), key=lambda p: -p[0])
+    assert [rank for _, rank in ranked] == list(range(1, fund.height + 1))
+    assert sorted(v for v, _ in ranked) == pytest.approx(sorted(fund["value"]))
     with zipfile.ZipFile(path) as archive:
         charts = [n for n in archive.namelist() if n.startswith("xl/charts/chart")]
     assert len(charts) == 8  # 4 district comparisons, 4 quarter trends
