@@ -3,6 +3,7 @@
 from prefect import flow
 from prefect.utilities.annotations import quote
 
+from flows.pack import publish_run_artifacts, write_changed_packs
 from flows.run import recorded_run
 from flows.settings import load_settings
 from flows.tasks import (
@@ -37,4 +38,7 @@ def backfill(period_from: str, period_to: str, data_dir: str | None = None,
                                 settings.max_findings_per_file)
         counts = restate_files(settings, quote(chosen), ingested, reference, run_id)
         published = publish_outputs(settings, run_id, counts)
-        return {"run_id": run_id, **counts, **published}
+        packs = write_changed_packs(settings)  # restated values: their units' packs again
+        result = {"run_id": run_id, **counts, **published, **packs}
+        publish_run_artifacts(settings, result)
+        return result

@@ -78,9 +78,10 @@ class _Writer:
     def __init__(self, totals: UnitTotals):
         self.totals = totals
 
-    def value(self, code: str, with_unit: bool = True, tail: str = "") -> list:
+    def value(self, code: str, with_unit: bool = True, tail: str = "",
+              coverage: bool = True) -> list:
         """[Figure, tail, then coverage and change in brackets] for an indicator, or [] when
-        no ward reported it."""
+        no ward reported it. `coverage` False: the sentence says it once for all."""
         row = self.totals.rows.get(code)
         if row is None or row["value"] is None or row["wards_reporting"] == 0:
             return []
@@ -91,13 +92,7 @@ class _Writer:
             text = format_number(row["value"], unit if with_unit else None,
                                  code in self.totals.approximate)
             parts = [Figure(text, "value", code, row["value"], unit)]
-        notes: list = []
-        if row["wards_reporting"] < row["wards_expected"]:
-            notes += ["số liệu của ", Figure(str(row["wards_reporting"]), "coverage", code,
-                                             row["wards_reporting"]),
-                      "/", Figure(str(row["wards_expected"]), "coverage", code,
-                                  row["wards_expected"]),
-                      f" {self.totals.ward_word}"]
+        notes: list = self.coverage(code) if coverage else []
         before = self.totals.previous.get(code)
         if code in CHANGE_SHOWN and before and before["value"]:
             words = format_change(row["value"], before["value"])
@@ -107,15 +102,33 @@ class _Writer:
                                  percent_change(row["value"], before["value"]), "%")]
         return parts + [tail] + ([" ("] + notes + [")"] if notes else [])
 
+    def coverage(self, code: str) -> list:
+        """"số liệu của 15/17 phường" when fewer wards than expected reported `code`."""
+        row = self.totals.rows.get(code)
+        if row is None or row["value"] is None or not \
+                0 < row["wards_reporting"] < row["wards_expected"]:
+            return []
+        return ["số liệu của ", Figure(str(row["wards_reporting"]), "coverage", code,
+                                        row["wards_reporting"]),
+                "/", Figure(str(row["wards_expected"]), "coverage", code, row["wards_expected"]),
+                f" {self.totals.ward_word}"]
+
     def sentence(self, *clauses: tuple) -> list:
         """Clauses (lead text, indicator code, trailing text[, False: no unit word]) joined
         with `, ` and ended with `.`; a clause whose indicator no ward reported is dropped
-        ([] when none is left)."""
-        pieces = [[clause[0], *figure] for clause in clauses
-                  if (figure := self.value(clause[1], *clause[3:], tail=clause[2]))]
+        ([] when none is left). When every clause has the same partial coverage, it is said
+        once, at the end."""
+        present = [c for c in clauses if self.value(c[1], *c[3:], tail=c[2])]
+        counts = {(self.totals.rows[c[1]]["wards_reporting"],
+                   self.totals.rows[c[1]]["wards_expected"]) for c in present}
+        shared = len(present) > 1 and len(counts) == 1
+        pieces = [[c[0], *self.value(c[1], *c[3:], tail=c[2], coverage=not shared)]
+                  for c in present]
         parts: list = []
         for i, piece in enumerate(pieces):
             parts += ([", "] if i else []) + piece
+        if shared and (note := self.coverage(present[0][1])):
+            parts += [" (", *note, ")"]
         return parts + ["."] if parts else []
 
 

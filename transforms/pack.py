@@ -34,6 +34,7 @@ THEMES: tuple[tuple[str, tuple[str, ...]], ...] = (
 OTHER_THEME = "Chỉ tiêu khác"
 
 MISSING = "Chưa gửi"
+MAX_LINKS = 40  # pack files linked from the run's summary artifact
 LATE = "Trễ {days} ngày"
 WITH_ERRORS = "Có {count} giá trị lỗi bị loại"
 
@@ -153,8 +154,12 @@ def run_summary_markdown(result: dict, rejections: pl.DataFrame, completeness: p
     elif pack_files:
         lines.append(f"Thư mục / folder: `{result['reports']}`; kỳ viết lại / periods "
                      f"rewritten: {', '.join(result['pack_periods'])}")
+        shown = [p for p in pack_files if p.endswith((".xlsx", ".docx"))][:MAX_LINKS]
         lines += [""] + [f"- [{_markdown_cell(p.rsplit('/', 2)[-2] + '/' + p.rsplit('/', 1)[-1])}]"
-                         f"(file://{p.replace(' ', '%20')})" for p in pack_files]
+                         f"(file://{p.replace(' ', '%20')})" for p in shown]
+        if len(pack_files) > len(shown):
+            lines.append(f"- … {len(pack_files) - len(shown)} tệp khác / more files "
+                         f"(.md and the rest) in `{result['reports']}`")
     else:
         lines.append(f"Không kỳ nào thay đổi / no period changed (`{result.get('reports')}`).")
     return "\n".join(lines) + "\n"

@@ -384,45 +384,41 @@ def write_city_workbook(path: Path, data: PackData, city_code: str, city_name: s
 
 def _cluster_sheet(book, fmt: _Formats, data: PackData, cluster_code: str, cluster_name: str,
                    ordered: list[dict]) -> None:
-    """The cluster's districts ranked per indicator (highest first; ties share the rank)."""
+    """The cluster's districts ranked per indicator: one row per indicator, a value and a rank
+    column per district (highest first is 1; ties share the rank; no value, no rank)."""
     sheet = book.add_worksheet(cluster_name[:31])
-    sheet.merge_range(0, 0, 0, 5, f"{cluster_name.upper()}: XẾP HẠNG CÁC QUẬN, HUYỆN "
-                      f"{period_label(data.period).upper()}", fmt.title)
-    for column, header in enumerate(("Chỉ tiêu", "Đơn vị tính", "Hạng", "Quận/huyện",
-                                     "Kết quả", "Số phường có số liệu")):
-        sheet.write_string(2, column, header, fmt.head)
+    members = data.clusters.filter(pl.col("cluster_code") == cluster_code)["district_code"]
     names = dict(data.ward_completeness.select("district_code", "district_name").unique()
                  .iter_rows())
-    row = 3
+    districts = [code for code in sorted(members) if code in names]
+    last = 1 + 2 * len(districts)
+    sheet.merge_range(0, 0, 0, last, f"{cluster_name.upper()}: XẾP HẠNG CÁC QUẬN, HUYỆN "
+                      f"{period_label(data.period).upper()}", fmt.title)
+    sheet.merge_range(2, 0, 3, 0, "Chỉ tiêu", fmt.head)
+    sheet.merge_range(2, 1, 3, 1, "Đơn vị tính", fmt.head)
+    for i, code in enumerate(districts):
+        sheet.merge_range(2, 2 + 2 * i, 2, 3 + 2 * i, names[code], fmt.head)
+        sheet.write_string(3, 2 + 2 * i, "Kết quả", fmt.head)
+        sheet.write_string(3, 3 + 2 * i, "Hạng", fmt.head)
     rankings = cluster_ranking(data.district_summary, data.clusters, data.period, cluster_code)
-    for indicator in ordered:
-        ranked = rankings.get(indicator["indicator_code"], [])
-        if not ranked:
-            continue
-        first = row
-        for district in ranked:
-            sheet.write_string(row, 1, unit_word(indicator["unit"]), fmt.center)
-            if district["value"] is None:
-                sheet.write_string(row, 2, "—", fmt.center)
-            else:
-                sheet.write_number(row, 2, district["rank"], fmt.center)
-            sheet.write_string(row, 3, names.get(district["unit_code"], district["unit_name"]),
-                               fmt.text)
-            _write_value(sheet, row, 4, district["value"], fmt.value(indicator["unit"]))
-            sheet.write_string(row, 5, f"{district['wards_reporting']}/"
-                               f"{district['wards_expected']}", fmt.center)
-            row += 1
-        if row - 1 > first:
-            sheet.merge_range(first, 0, row - 1, 0, indicator["indicator_name"], fmt.text)
-        else:
-            sheet.write_string(first, 0, indicator["indicator_name"], fmt.text)
-    for column, width in enumerate((40, 11, 6, 24, 18, 12)):
-        sheet.set_column(column, column, width)
-    sheet.set_portrait()
+    for row, indicator in enumerate(ordered, 4):
+        by_district = {r["unit_code"]: r for r in rankings.get(indicator["indicator_code"], [])}
+        sheet.write_string(row, 0, indicator["indicator_name"], fmt.text)
+        sheet.write_string(row, 1, unit_word(indicator["unit"]), fmt.center)
+        for i, code in enumerate(districts):
+            found = by_district.get(code) or {}
+            value = found.get("value")
+            _write_value(sheet, row, 2 + 2 * i, value, fmt.value(indicator["unit"]))
+            _write_value(sheet, row, 3 + 2 * i, found.get("rank") if value is not None
+                         else None, fmt.center)
+    sheet.set_column(0, 0, 36)
+    sheet.set_column(1, 1, 9)
+    sheet.set_column(2, last, 13)
+    sheet.set_landscape()
     sheet.set_paper(9)
-    sheet.repeat_rows(2, 2)
+    sheet.repeat_rows(2, 3)
     sheet.fit_to_pages(1, 0)
-    sheet.freeze_panes(3, 0)
+    sheet.freeze_panes(4, 2)
 
 
 def _charts_sheet(book, fmt: _Formats, data: PackData, city_code: str, ordered: list[dict],

@@ -36,7 +36,7 @@ def test_bench_run_tiny_measures_everything_and_prints_ratios(tmp_path, prefect_
     # Against the session's running test server: a temporary server per run would cost ~10 s
     # each and say nothing more about whether the benchmark works.
     results = main(["--sizes", "24", "--prefect", "server", "--api-url",
-                    PREFECT_API_URL.value(), "--out", str(tmp_path)])
+                    PREFECT_API_URL.value(), "--out", str(tmp_path), "--no-pack"])
     printed = capsys.readouterr().out
     (result,) = results
     assert result.files == 24

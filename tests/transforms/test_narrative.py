@@ -17,8 +17,10 @@ def totals(rows: list[dict], previous: list[dict] = (), approximate=frozenset())
 
 
 def test_theme_paragraphs_ttnd_sentence_as_the_published_reports_write_it():
-    rows = [summary_row("ttnd_giam_sat_cuoc", 354, "cuộc"), summary_row("ttnd_vu_vi_pham", 59, "vụ"),
-            summary_row("ttnd_vu_kien_nghi", 59, "vụ"), summary_row("ttnd_vu_da_giai_quyet", 56, "vụ")]
+    rows = [summary_row("ttnd_giam_sat_cuoc", 354, "cuộc"),
+            summary_row("ttnd_vu_vi_pham", 59, "vụ"),
+            summary_row("ttnd_vu_kien_nghi", 59, "vụ"),
+            summary_row("ttnd_vu_da_giai_quyet", 56, "vụ")]
 
     [heading, body] = theme_paragraphs(totals(rows), "2021-Q3")
 
