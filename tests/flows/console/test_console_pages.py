@@ -254,3 +254,36 @@ def test_run_is_refused_while_another_run_holds_the_writers_lock(data_copy):
         assert "Another run is writing (run 20261202-010000-abcd" in words
     assert client.app.state.runs.current is None  # nothing was started
     assert "Đang có lần chạy khác" not in text_of(client.get("/run").text)
+
+
+def test_grid_after_the_2025_reform_lists_the_wards_under_the_province(data_copy):
+    con = duckdb.connect(str(data_copy / "warehouse" / "mttq.duckdb"))
+    con.execute("insert into mart.ward_completeness by name select '2025-Q3' as period, "
+                "date '2025-07-01' as period_start, 20253 as period_order, '01' as "
+                "province_code, null as district_code, null as district_name, '00004' as "
+                "ward_code, 'Phường Ba Đình' as ward_name, 1 as ward_order, false as "
+                "is_received, false as is_on_time")
+    con.close()
+    client = client_for(data_copy)
+    assert "Phường, xã trực thuộc tỉnh/thành phố (từ 01/7/2025)" in client.get("/grid").text
+    page = text_of(client.get("/grid?district=01&year=2025").text)
+    assert "00004 Phường Ba Đình — Chưa nộp" in page
+
+
+def test_run_output_marks_steps_done_and_shortens_prefect_log_lines():
+    from flows.console.run import RunJob
+
+    job = RunJob("local")
+    for line in [
+        "15:48:17.062 | INFO    | Flow run 'comical-gorilla' - Beginning flow run "
+        "'comical-gorilla' for flow 'nightly'",
+        "15:48:17.373 | INFO    | Task run 'load_reference_data-963' - Finished in state "
+        "Completed()",
+        "15:48:18.064 | INFO    | Task run 'scan_inbox-879' - Inbox: 32 files, 3 new (3 to read)",
+        "15:48:18.068 | INFO    | Task run 'scan_inbox-879' - Finished in state Completed()",
+        "Run 20261202-154817-275d completed / Đã chạy xong.",
+    ]:
+        job.add_output(line)
+    assert job.steps_done == ["load_reference_data", "scan_inbox"]
+    assert list(job.output) == ["15:48:18 scan_inbox: Inbox: 32 files, 3 new (3 to read)",
+                                "Run 20261202-154817-275d completed / Đã chạy xong."]
