@@ -31,8 +31,9 @@ def backfill(period_from: str, period_to: str, data_dir: str | None = None,
     with recorded_run(settings, "backfill", parameters) as run_id:
         reference = load_reference_data(settings)
         chosen = select_archived_files(settings, period_from, period_to)
-        read = read_files(chosen.to_read, settings.workers)
-        ingested = ingest_files(read, reference, settings.strict)
+        read = read_files(chosen.to_read, settings.workers, settings.read_limits())
+        ingested = ingest_files(read, reference, settings.strict,
+                                settings.max_findings_per_file)
         counts = restate_files(settings, quote(chosen), ingested, reference, run_id)
         published = publish_outputs(settings, run_id, counts)
         return {"run_id": run_id, **counts, **published}

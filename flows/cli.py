@@ -218,6 +218,39 @@ def status(data_dir: DataDir = None) -> None:
     report.print_status(console, settings)
 
 
+@app.command("report")
+def report_command(
+    period: Annotated[list[str], typer.Option(
+        "--period", help="e.g. 2021-Q3 or 'Quý III/2021' (repeat for several); "
+        "'all': every period some ward reported.")],
+    unit: Annotated[str | None, typer.Option(
+        "--unit", help="A district code (006) or the province code (01); default: all.")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="Folder to write to (default <data-dir>/reports).")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Write the conference pack (workbooks, .docx and .md drafts) of a period."""
+    from flows.pack import PackError, reported_periods, write_reports
+    from transforms.period_parser import parse_period
+
+    try:
+        periods = [p for text in period for p in (
+            reported_periods(data_dir) if text.strip().lower() == "all"
+            else [parse_period(text) or text])]
+        with console.status("Writing the pack / Đang viết báo cáo..."):
+            written = write_reports(data_dir, periods, unit=unit, out_dir=output)
+    except PackError as problem:
+        console.print(f"[red]{escape(str(problem))}[/red]")
+        raise typer.Exit(1) from None
+    except OSError as problem:
+        console.print(f"[red]Cannot write / Không ghi được: "
+                      f"{escape(problem.strerror or str(problem))}[/red]")
+        raise typer.Exit(1) from None
+    folders = sorted({str(path.parent) for path in written})
+    console.print(f"Pack written / Đã viết báo cáo: {len(written)} files / tệp in "
+                  f"{escape(', '.join(folders))}", soft_wrap=True)
+
+
 @app.command("console")
 def console_command(
     host: Annotated[str, typer.Option(help="Address to serve on (another than 127.0.0.1 "

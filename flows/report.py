@@ -12,7 +12,7 @@ from rich.table import Table
 from flows.lock import last_owner, lock_holder
 from flows.settings import Settings
 from transforms.findings import describe_place
-from transforms.periods import period_sort_key
+from transforms.periods import is_period_id, period_sort_key
 from warehouse.db import table_columns
 
 
@@ -27,6 +27,8 @@ def print_run_summary(console: Console, result: dict, data_dir: Path | None) -> 
         ("  accepted with errors / hợp lệ nhưng có giá trị lỗi", result["files_with_errors"]),
         ("  rejected / bị từ chối", result["files_rejected"]),
         ("  duplicates / trùng lặp", result["files_duplicate"]),
+        ("  skipped (lock/system files) / bỏ qua (tệp khóa, tệp hệ thống)",
+         result.get("files_skipped", 0)),
         ("Superseded in total / Bị thay thế (tổng)", result["files_superseded"]),
     )
     for label, value in rows:
@@ -36,6 +38,13 @@ def print_run_summary(console: Console, result: dict, data_dir: Path | None) -> 
     if periods:
         console.print(f"Periods covered / Các kỳ: {', '.join(periods)}")
     console.print(f"DuckDB: {result['duckdb']}\nParquet: {result['parquet']}")
+    if "reports" in result:  # the conference pack (flows/pack.py)
+        if result.get("pack_error"):
+            console.print(f"[red]Reports not written / Chưa viết được báo cáo: "
+                          f"{escape(result['pack_error'])}[/red]", soft_wrap=True)
+        rewritten = ", ".join(result.get("pack_periods") or []) or "none / không kỳ nào"
+        console.print(f"Reports / Báo cáo hội nghị: {result['reports']} (rewritten / viết lại: "
+                      f"{rewritten})", soft_wrap=True)
     if "files_changed" in result:
         console.print(f"Files whose status changed / Tệp đổi trạng thái: {result['files_changed']}")
     hint = f" --data-dir {data_dir}" if data_dir else ""
@@ -53,7 +62,8 @@ def print_validation(console: Console, outcome) -> None:
     typed (`[1]`) prints as typed and each message stays on one line.
     """
     for file in outcome.files.iter_rows(named=True):
-        colour = {"accepted": "green", "accepted_with_errors": "yellow"}.get(file["status"], "red")
+        colour = {"accepted": "green", "accepted_with_errors": "yellow",
+                  "skipped": "cyan"}.get(file["status"], "red")
         identified = f" ({file['ward_code']}, {file['period'] or '—'})" if file["ward_code"] \
             else ""
         console.print(f"[bold]{escape(file['path'])}[/bold]: [{colour}]{file['status']}"
@@ -69,6 +79,20 @@ def print_validation(console: Console, outcome) -> None:
 WIDTH = 79  # `mttq status` fits an 80-column terminal
 RESULT_WORDS = {"completed": "completed / xong", "failed": "FAILED / thất bại",
                 "running": "running / đang chạy"}
+
+
+def _print_reports(say, settings: Settings) -> None:
+    """Where the conference pack is, and which periods it has (flows/pack.py)."""
+    folder = settings.reports_dir
+    periods = sorted((p.name for p in folder.iterdir() if p.is_dir()
+                      and is_period_id(p.name)), key=period_sort_key) \
+        if folder.is_dir() else []
+    if periods:
+        say(f"Reports / Báo cáo hội nghị: {folder} ({len(periods)} periods / kỳ: "
+            f"{periods[0]} … {periods[-1]})")
+    else:
+        say(f"Reports / Báo cáo hội nghị: none yet / chưa có; `mttq report --period P "
+            f"--data-dir {settings.data_dir}` writes one.")
 
 
 def print_status(console: Console, settings: Settings) -> None:
@@ -91,6 +115,7 @@ def print_status(console: Console, settings: Settings) -> None:
                                    ).fetchall()
         when = published_at[0][0].replace("T", " ") if published_at else "?"
         say(f"Published / Công bố: {when} ({settings.published_db.name}, opened read-only)")
+        _print_reports(say, settings)
         _print_runs(say, con)
         known = {row[0] for row in con.execute("select original_path from raw.files").fetchall()}
         _print_waiting(say, known, settings)

@@ -1,5 +1,6 @@
 """What every flow run shares: its id, the writer's lock and its row in `ops.runs`."""
 
+import errno
 import os
 import uuid
 from collections.abc import Iterator
@@ -34,6 +35,7 @@ def recorded_run(settings: Settings, flow_name: str, parameters: dict) -> Iterat
     `mttq status`, which reads only the published file, shows the failure and its error.
     """
     run_id = new_run_id()
+    os.umask(settings.umask)  # the archive, warehouse and Parquet: owner-only by default
     with writer_lock(settings.lock_file, run_id, settings.lock_timeout_s):
         with db.connect(settings.state_db) as con:
             state.start_run(con, run_id, flow_name, parameters, flow_run_id=flow_run.id,
@@ -55,11 +57,25 @@ def record_failure(settings: Settings, run_id: str, error: str) -> None:
         pass
 
 
+NO_SPACE = "No space left on device"
+
+
 def describe_error(exc: BaseException) -> str:
     """One line an operator can act on."""
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted by the operator (Ctrl+C) / bị người vận hành dừng"
+    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or NO_SPACE in str(exc):
+        where = getattr(exc, "filename", None) or _quoted_path(str(exc))
+        return (f"the disk is full / đĩa đã đầy{f' ({where})' if where else ''}: free some "
+                "space, then run again / hãy giải phóng dung lượng rồi chạy lại")[:1000]
     return f"{type(exc).__name__}: {exc}"[:1000]
+
+
+def _quoted_path(message: str) -> str:
+    """The first "quoted" path of a library's message (DuckDB names the file it could not
+    write that way)."""
+    parts = message.split('"')
+    return parts[1] if len(parts) > 2 else ""
 
 
 def find_run(settings: Settings, run_id: str | None = None,

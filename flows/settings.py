@@ -22,6 +22,27 @@ class Settings:
     # DaskTaskRunner: the cluster at `dask_address`, or a local cluster of `workers` when empty).
     task_runner: str = "local"
     dask_address: str = ""
+    # The nightly run writes the conference pack of the units whose data changed (flows/pack.py);
+    # MTTQ_REPORTS=off leaves it to `mttq report` (e.g. a national run: ~700 districts).
+    write_reports: bool = True
+    # What one inbox file may cost (issue 12): bigger files are archived and rejected unread.
+    max_file_mb: float = 20.0  # MTTQ_MAX_FILE_MB
+    max_unpacked_mb: float = 50.0  # MTTQ_MAX_UNPACKED_MB: a zipped workbook's declared size
+    max_compression_ratio: float = 100.0  # MTTQ_MAX_COMPRESSION_RATIO (members over 1 MiB)
+    max_rows: int = 5000  # MTTQ_MAX_ROWS: sheet rows, CSV lines, JSON values per file
+    max_findings_per_file: int = 50  # MTTQ_MAX_FINDINGS_PER_FILE: the rest as one summary
+    # Files a run creates are owner-only (folders 0700, files 0600): MTTQ_UMASK=027 lets a
+    # group (the analysts' accounts) read them.
+    umask: int = 0o077
+
+    def read_limits(self):
+        """The readers' limits (warehouse.readers.ReadLimits), imported here only when used."""
+        from warehouse.readers import MIB, ReadLimits
+
+        return ReadLimits(max_file_bytes=int(self.max_file_mb * MIB),
+                          max_unpacked_bytes=int(self.max_unpacked_mb * MIB),
+                          max_compression_ratio=self.max_compression_ratio,
+                          max_rows=self.max_rows)
 
     @property
     def inbox_dir(self) -> Path:
@@ -79,6 +100,13 @@ def load_settings(**overrides: object) -> Settings:
         lock_timeout_s=float(env.get("MTTQ_LOCK_TIMEOUT", 30)),
         task_runner=(env.get("MTTQ_TASK_RUNNER") or "local").strip().lower(),
         dask_address=env.get("MTTQ_DASK_ADDRESS", "").strip(),
+        write_reports=_env_bool("MTTQ_REPORTS", True),
+        max_file_mb=float(env.get("MTTQ_MAX_FILE_MB", 20)),
+        max_unpacked_mb=float(env.get("MTTQ_MAX_UNPACKED_MB", 50)),
+        max_compression_ratio=float(env.get("MTTQ_MAX_COMPRESSION_RATIO", 100)),
+        max_rows=int(env.get("MTTQ_MAX_ROWS", 5000)),
+        max_findings_per_file=int(env.get("MTTQ_MAX_FINDINGS_PER_FILE", 50)),
+        umask=int(env.get("MTTQ_UMASK", "077"), 8),
     )
     overrides = {k: Path(v) if k in {"data_dir", "inbox"} and v is not None else v
                  for k, v in overrides.items()}

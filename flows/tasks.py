@@ -5,13 +5,13 @@ lives in DuckDB). Only IO tasks retry, and only on OS-level errors: a data error
 retried.
 """
 
-import os
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -34,7 +34,13 @@ from transforms.outputs import build_outputs
 from transforms.periods import period_sort_key
 from transforms.schema import Reference
 from warehouse import db, inbox, readers, reference, state
-from warehouse.publish import PARQUET_TABLES, publish_duckdb, write_parquet_tables
+from warehouse.publish import (
+    PARQUET_TABLES,
+    parquet_version,
+    publish_duckdb,
+    swap_parquet,
+    write_parquet_tables,
+)
 
 BATCH_SIZE = 250  # files per batch at most: amortises process hand-off, keeps workers balanced
 
@@ -91,6 +97,7 @@ def scan_inbox(settings: Settings) -> InboxScan:
     logger = get_run_logger()
     if not settings.inbox_dir.is_dir():
         raise FileNotFoundError(f"inbox folder not found: {settings.inbox_dir}")
+    orphans = inbox.remove_orphan_temporaries(settings.archive_dir)  # of killed runs
     with db.connect(settings.state_db) as con:
         # unchanged files (same size, times and inode as last night) are not hashed again
         scanned_at_ns, last_scan = time.time_ns(), state.inbox_index(con)
@@ -100,20 +107,25 @@ def scan_inbox(settings: Settings) -> InboxScan:
             state.save_inbox_index(con, index)
         known = db.read(con, "raw.files").select("file_hash", "original_path")
     new_files = classify_inbox(inbox.listing_frame(found), known)
-    by_path = {f.relative_path: f.path for f in found}
+    by_path = {f.relative_path: f for f in found}
     archive_dir = settings.archive_dir
-    to_read = [
-        (file_hash, by_path[path],
-         str(inbox.archive_path(archive_dir, file_hash, os.path.splitext(path)[1])))
-        for file_hash, path in new_files.filter(pl.col("duplicate_of").is_null())
-        .select("file_hash", "original_path").iter_rows()
-    ]
-    logger.info("Inbox: %d files, %d new (%d to read)", len(found), new_files.height,
-                len(to_read))
+    to_read = []
+    for file_hash, path in new_files.filter(pl.col("duplicate_of").is_null()).select(
+            "file_hash", "original_path").iter_rows():
+        entry, archived = by_path[path], inbox.archive_path(archive_dir, file_hash,
+                                                            Path(path).suffix)
+        if entry.is_placeholder:  # a link, a special or unreadable file: its description
+            inbox.keep_copy(inbox.placeholder_bytes(entry), file_hash, archived)
+        to_read.append((file_hash, entry.path, "" if entry.is_placeholder else str(archived),
+                        entry.problem, entry.problem_text))
+    logger.info("Inbox: %d files, %d new (%d to read); %d orphan archive temporaries removed",
+                len(found), new_files.height, len(to_read), orphans)
     return InboxScan(len(found), new_files, to_read)
 
 
-def read_files(items: list[tuple[str, ...]], workers: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+def read_files(items: list[tuple[str, ...]], workers: int,
+               limits: readers.ReadLimits = readers.DEFAULT_LIMITS
+               ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Read new files in batches: one task per batch at most, never a task per file.
 
     With the default task runner the batches run in one task on `workers` local processes; when
@@ -124,10 +136,10 @@ def read_files(items: list[tuple[str, ...]], workers: int) -> tuple[pl.DataFrame
     """
     runner = _distributed_task_runner()
     if runner is None:
-        return read_files_locally(quote(items), workers)
+        return read_files_locally(quote(items), workers, limits)
     size = batch_size(len(items), 2 * max(workers, 1))
     with _api_url_for_workers():
-        futures = [read_batch.submit(items[i:i + size])
+        futures = [read_batch.submit(items[i:i + size], limits)
                    for i in range(0, len(items), size)]
     return readers.concat_frames([future.result() for future in futures])
 
@@ -185,7 +197,8 @@ def _distributed_task_runner() -> TaskRunner | None:
 
 
 @io_step(name="read_files")
-def read_files_locally(items: list[tuple[str, ...]], workers: int
+def read_files_locally(items: list[tuple[str, ...]], workers: int,
+                       limits: readers.ReadLimits = readers.DEFAULT_LIMITS
                        ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Read on `workers` local processes, batch by batch.
 
@@ -197,24 +210,29 @@ def read_files_locally(items: list[tuple[str, ...]], workers: int
     if workers > 1 and len(batches) > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             frames = [readers.frames_from_batches([result])
-                      for result in pool.map(readers.read_batch, batches)]
+                      for result in pool.map(partial(readers.read_batch, limits=limits),
+                                             batches)]
     else:
-        frames = [readers.frames_from_batches([readers.read_batch(batch)]) for batch in batches]
+        frames = [readers.frames_from_batches([readers.read_batch(batch, limits)])
+                  for batch in batches]
     return readers.concat_frames(frames)
 
 
 @io_step
-def read_batch(items: list[tuple[str, ...]]) -> tuple[pl.DataFrame, pl.DataFrame]:
+def read_batch(items: list[tuple[str, ...]],
+               limits: readers.ReadLimits = readers.DEFAULT_LIMITS
+               ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One batch of files as (files, cells) frames, on whichever worker the runner picks."""
-    return readers.frames_from_batches([readers.read_batch(items)])
+    return readers.frames_from_batches([readers.read_batch(items, limits)])
 
 
 @step
 def ingest_files(read: tuple[pl.DataFrame, pl.DataFrame], reference_data: Reference,
-                 strict: bool) -> Ingested:
+                 strict: bool, max_findings_per_file: int | None = None) -> Ingested:
     """Parse, check and identify: each file accepted, accepted with errors, or rejected."""
     files, cells = read
-    return ingest(files, cells, reference_data.units, reference_data.indicators, strict)
+    return ingest(files, cells, reference_data.units, reference_data.indicators, strict,
+                  max_findings_per_file)
 
 
 @step
@@ -268,6 +286,7 @@ def ledger_counts(ledger: pl.DataFrame, scan: InboxScan, new_rows: pl.DataFrame)
         "files_with_errors": count(new_rows, "accepted_with_errors"),
         "files_rejected": count(new_rows, "rejected"),
         "files_duplicate": count(new_rows, "duplicate"),
+        "files_skipped": count(new_rows, "skipped"),
         "files_superseded": count(ledger, "superseded", "status"),
     }
 
@@ -283,18 +302,19 @@ def publish_outputs(settings: Settings, run_id: str, counts: dict) -> dict:
     logger = get_run_logger()
     with db.connect(settings.state_db) as con, ThreadPoolExecutor(1) as parquet_writer:
         version = state.data_version(con)
-        parquet_marker = settings.parquet_dir / "_data_version"
         parquet = None
-        if not parquet_marker.exists() or parquet_marker.read_text() != str(version):
+        if parquet_version(settings.parquet_dir) != str(version):
             # written while the DuckDB file is built (both release the GIL): 0.3-0.5 s at 10k
             frames = {table: db.read(con, table) for table in PARQUET_TABLES}
             parquet = parquet_writer.submit(write_parquet_tables, frames, settings.parquet_dir,
-                                            parquet_marker, version)
+                                            version)
         db.set_meta(con, "published_at", datetime.now().isoformat(timespec="seconds"))
         ended_at = datetime.now()
         publish_duckdb(con, settings.published_db,
                        completed_run={"run_id": run_id, "counts": counts, "ended_at": ended_at},
                        before_swap=parquet.result if parquet else None)
+        if parquet:  # right after the DuckDB file: one version for both (warehouse/publish.py)
+            swap_parquet(settings.parquet_dir, parquet.result())
         state.finish_run(con, run_id, "completed", counts, ended_at=ended_at)
         periods = sorted((row[0] for row in con.execute(
             "select distinct period from mart.city_summary").fetchall()), key=period_sort_key)
@@ -314,7 +334,8 @@ def select_archived_files(settings: Settings, period_from: str, period_to: str) 
         chosen = state.archived_files(con, periods)
     to_read = []
     for file_hash, original_path in chosen.iter_rows():
-        archived = inbox.archive_path(settings.archive_dir, file_hash, Path(original_path).suffix)
+        archived = inbox.archive_path(settings.archive_dir, file_hash,
+                                      Path(original_path).suffix)
         if not archived.is_file():
             raise FileNotFoundError(f"archived copy missing for {original_path}: {archived} "
                                     "/ thiếu bản lưu trữ")

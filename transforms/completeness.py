@@ -27,9 +27,15 @@ from datetime import timedelta
 import polars as pl
 
 from transforms.cumulative import KINDS, QUARTER_KINDS, derivation_formulas, exact_covers
-from transforms.periods import QUARTERS_OF_KIND
-from transforms.rollup import period_frame, roll_up_levels, units_by_level, ward_placement
-from transforms.schema import COMPLETENESS
+from transforms.periods import QUARTERS_OF_KIND, with_period_order
+from transforms.rollup import (
+    period_frame,
+    roll_up_levels,
+    units_at_period_end,
+    units_by_level,
+    ward_placement,
+)
+from transforms.schema import COMPLETENESS, WARD_COMPLETENESS
 
 LOCAL_TIME_ZONE = "Asia/Ho_Chi_Minh"
 DECIMALS = 6
@@ -77,24 +83,10 @@ def _local(column: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     return column
 
 
-def completeness(
-    received: pl.DataFrame,
-    units: pl.DataFrame,
-    clusters: pl.DataFrame,
-    periods: list[str],
-    deadline_days: int,
-) -> pl.DataFrame:
-    """COMPLETENESS rows for `periods` at district, cluster and city level.
-
-    Args:
-        received: one row per ward and period it sent an accepted report for: ward_code,
-            period, first_received_at (Datetime).
-        periods: canonical period ids to report on.
-        deadline_days: days after the period end a report may arrive and still be on time.
-    """
-    if not periods:
-        return pl.DataFrame(schema=COMPLETENESS)
-    frame = period_frame(periods)
+def ward_arrivals(received: pl.DataFrame, frame: pl.DataFrame, deadline_days: int
+                  ) -> pl.DataFrame:
+    """One row per ward and period of `frame` whose figure is whole: period, ward_code,
+    whole_at (local time), due_date (the last day on time), is_on_time."""
     arrivals = (
         received.select(
             "ward_code",
@@ -124,23 +116,49 @@ def completeness(
             if kind in wanted
         ]
     ).filter(pl.col("whole_at").is_not_null())
-
-    deadlines = frame.select(
-        "period",
-        (pl.col("period_end").cast(pl.Datetime("us")) + timedelta(days=deadline_days + 1)).alias(
-            "due_before"
-        ),
+    due = pl.col("period_end") + timedelta(days=deadline_days)
+    return (
+        whole.join(frame.select("period", "period_end"), on="period")
+        .select(
+            "period",
+            "ward_code",
+            "whole_at",
+            due.alias("due_date"),
+            # on time up to the end of the due day: before the next day's midnight
+            (pl.col("whole_at") < (due + timedelta(days=1)).cast(pl.Datetime("us")))
+            .alias("is_on_time"),
+        )
     )
+
+
+def completeness(
+    received: pl.DataFrame,
+    units: pl.DataFrame,
+    clusters: pl.DataFrame,
+    periods: list[str],
+    deadline_days: int,
+) -> pl.DataFrame:
+    """COMPLETENESS rows for `periods` at district, cluster and city level.
+
+    Args:
+        received: one row per ward and period it sent an accepted report for: ward_code,
+            period, first_received_at (Datetime).
+        periods: canonical period ids to report on.
+        deadline_days: days after the period end a report may arrive and still be on time.
+    """
+    if not periods:
+        return pl.DataFrame(schema=COMPLETENESS)
+    frame = period_frame(periods)
     placement = ward_placement(units, frame)
     per_ward = (
         placement.select("period", "ward_code")
-        .join(whole, on=["period", "ward_code"], how="inner")
-        .join(deadlines, on="period")
+        .join(ward_arrivals(received, frame, deadline_days), on=["period", "ward_code"],
+              how="inner")
         .select(
             "period",
             "ward_code",
             pl.lit(1, pl.Int32).alias("wards_received"),
-            (pl.col("whole_at") < pl.col("due_before")).cast(pl.Int32).alias("wards_on_time"),
+            pl.col("is_on_time").cast(pl.Int32).alias("wards_on_time"),
         )
     )
     counts = roll_up_levels(
@@ -168,3 +186,58 @@ def completeness(
         )
         .select([pl.col(column).cast(dtype) for column, dtype in COMPLETENESS.items()])
     )
+
+
+def ward_completeness(
+    received: pl.DataFrame,
+    counting: pl.DataFrame,
+    units: pl.DataFrame,
+    periods: list[str],
+    deadline_days: int,
+) -> pl.DataFrame:
+    """WARD_COMPLETENESS rows: one per ward expected in each of `periods` (valid at its end).
+
+    The same reckoning as `completeness` (its counts are these rows added up), per ward:
+    received_at is when the ward's figure became whole; days_late is how many days after the
+    due day (period end + deadline_days) that was, 0 when on time, null when not received.
+    The file that counts is the ward's accepted report for that very period; a figure made from
+    other reports (H1 from Q1 and Q2, Q2 from H1 − Q1) has none (file columns null).
+
+    Args:
+        received: as for `completeness`.
+        counting: one row per ward and period of the report that counts (the ledger's winner):
+            ward_code, period, file_hash, file_name, file_status, values_dropped.
+    """
+    if not periods:
+        return pl.DataFrame(schema=WARD_COMPLETENESS)
+    frame = period_frame(periods)
+    valid = units_at_period_end(units, frame)
+    names = lambda level, code: valid.filter(pl.col("level") == level).select(  # noqa: E731
+        "period", pl.col("unit_code").alias(f"{code}_code"),
+        pl.col("unit_name").alias(f"{code}_name"))
+    province = units.group_by("unit_code").agg(pl.col("province_code").first())
+    rows = (
+        ward_placement(units, frame)
+        .join(names("ward", "ward"), on=["period", "ward_code"], how="left")
+        .join(names("district", "district"), on=["period", "district_code"], how="left")
+        .join(province.rename({"unit_code": "ward_code"}), on="ward_code", how="left")
+        .join(ward_arrivals(received, frame, deadline_days), on=["period", "ward_code"],
+              how="left")
+        .join(counting, on=["period", "ward_code"], how="left")
+        .join(frame.select("period", "period_rank"), on="period")
+        .sort("period_rank", "district_code", "ward_code", nulls_last=True)
+        .with_columns(
+            pl.int_range(1, pl.len() + 1).over("period", "district_code").alias("ward_order"),
+            pl.col("whole_at").is_not_null().alias("is_received"),
+            pl.col("is_on_time").fill_null(False),
+            pl.when(pl.col("whole_at").is_not_null()).then(
+                pl.max_horizontal(
+                    (pl.col("whole_at").dt.date() - pl.col("due_date")).dt.total_days(),
+                    pl.lit(0),
+                )
+            ).alias("days_late"),
+            pl.col("whole_at").alias("received_at"),
+        )
+    )
+    return with_period_order(rows).select(
+        [pl.col(column).cast(dtype) for column, dtype in WARD_COMPLETENESS.items()])

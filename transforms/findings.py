@@ -77,6 +77,15 @@ CATALOG: dict[str, tuple[str, str, str]] = {
         "Unit name '{found}' matches several wards: {candidates}. Write 'Mã đơn vị' or "
         "'Quận/Huyện'.",
     ),
+    "F_WARD_MISMATCH": (
+        "error",
+        "Mã đơn vị và tên (hoặc quận/huyện) không cùng một phường/xã: mã '{written_code}' là "
+        "{by_code}, còn '{found}' là {candidates} (ô {cells}). Hãy sửa ô ghi sai cho đúng "
+        "phường/xã của mình rồi gửi lại; tệp chưa được tính.",
+        "The unit code and the name (or district) name different wards: code "
+        "'{written_code}' is {by_code}, while '{found}' is {candidates} (cells {cells}). "
+        "Correct the wrong cell to your own ward and send the file again; it was not counted.",
+    ),
     "F_PERIOD_MISSING": (
         "error",
         "Thiếu 'Kỳ báo cáo'. Hãy ghi kỳ vào ô bên cạnh nhãn 'Kỳ báo cáo' (CSV/JSON: "
@@ -261,7 +270,91 @@ CATALOG: dict[str, tuple[str, str, str]] = {
         "Ward {ward_code} is not in the units valid at the end of {period}; its figures for that "
         "period are left out of the summaries.",
     ),
+    # --- the inbox is a boundary (issue 12) and every office format is read (issue 11) ---
+    "I_SKIPPED_LOCK_FILE": (
+        "info",
+        "Tệp khóa của Office (~$...), do Excel/LibreOffice tạo ra khi đang mở một bảng tính: đã "
+        "ghi nhận và lưu trữ, không phải báo cáo nên bỏ qua. Không cần làm gì; hãy đóng bảng "
+        "tính trước khi chép vào hộp thư.",
+        "An Office lock file (~$...), written by Excel/LibreOffice while a workbook is open: "
+        "recorded and archived, skipped as it is not a report. Nothing to do; close the "
+        "workbook before copying it into the inbox.",
+    ),
+    "I_SKIPPED_SYSTEM_FILE": (
+        "info",
+        "Tệp hệ thống do Windows/macOS tạo ra (Thumbs.db, .DS_Store, ._...): đã ghi nhận và "
+        "lưu trữ, không phải báo cáo nên bỏ qua.",
+        "A system file written by Windows/macOS (Thumbs.db, .DS_Store, ._...): recorded and "
+        "archived, skipped as it is not a report.",
+    ),
+    "F_SYMLINK": (
+        "error",
+        "Đây là liên kết (symlink) tới '{found}', không phải tệp: hộp thư chỉ đọc tệp thật nằm "
+        "trong nó, nên không mở đích của liên kết. Hãy chép chính tệp báo cáo vào hộp thư.",
+        "This is a link (symlink) to '{found}', not a file: the inbox reads only real files "
+        "inside it, so the link's target was not opened. Copy the report file itself into the "
+        "inbox.",
+    ),
+    "F_SPECIAL_FILE": (
+        "error",
+        "Đây không phải tệp thường ({found}): không đọc. Hãy chép tệp báo cáo vào hộp thư.",
+        "This is not a regular file ({found}): not read. Copy the report file into the inbox.",
+    ),
+    "F_UNREADABLE_FILE": (
+        "error",
+        "Không đọc được tệp trên đĩa ({found}): có thể do quyền truy cập hoặc lỗi đĩa. Hãy cấp "
+        "quyền đọc cho tài khoản chạy mttq (ví dụ `chmod a+r TỆP`) hoặc chép lại tệp; lần chạy "
+        "sau sẽ đọc lại.",
+        "The file cannot be read from disk ({found}): a permission or a disk error. Give the "
+        "account that runs mttq read access (e.g. `chmod a+r FILE`) or copy the file again; "
+        "the next run reads it again.",
+    ),
+    "F_FILE_TOO_LARGE": (
+        "error",
+        "Tệp quá lớn ({found}): một báo cáo theo mẫu chỉ vài chục KB. Tệp đã được lưu trữ nhưng "
+        "không đọc. Hãy gửi báo cáo theo mẫu `mttq template` (người quản trị có thể nâng giới "
+        "hạn bằng MTTQ_MAX_FILE_MB).",
+        "The file is too large ({found}): a filled template is a few dozen KB. It was archived "
+        "but not read. Send the report on the `mttq template` form (an administrator can raise "
+        "the limit with MTTQ_MAX_FILE_MB).",
+    ),
+    "F_ZIP_TOO_LARGE": (
+        "error",
+        "Bảng tính nén khi giải nén sẽ quá lớn ({found}; giới hạn MTTQ_MAX_UNPACKED_MB và "
+        "MTTQ_MAX_COMPRESSION_RATIO): không mở, để bảo vệ máy chủ. Hãy mở tệp bằng Excel, xóa "
+        "các dòng/trang thừa, lưu lại và gửi lại.",
+        "The workbook would unpack to too much ({found}; limits MTTQ_MAX_UNPACKED_MB and "
+        "MTTQ_MAX_COMPRESSION_RATIO): not opened, to protect the server. Open it in Excel, "
+        "delete the extra rows/sheets, save and send it again.",
+    ),
+    "F_TOO_MANY_ROWS": (
+        "error",
+        "Tệp có quá nhiều dòng ({found}; giới hạn MTTQ_MAX_ROWS): một báo cáo chỉ có vài chục "
+        "chỉ tiêu. Hãy xóa các dòng thừa hoặc tách tệp theo từng phường/xã và kỳ, rồi gửi lại.",
+        "The file has too many rows ({found}; limit MTTQ_MAX_ROWS): a report has a few dozen "
+        "indicators. Delete the extra rows or split the file per ward and period, then send "
+        "it again.",
+    ),
+    "I_FINDINGS_TRUNCATED": (
+        "info",
+        "Còn {count} lỗi/ghi chú khác của tệp này không được liệt kê (chỉ hiện {limit} mục "
+        "đầu; MTTQ_MAX_FINDINGS_PER_FILE). Hãy sửa các lỗi trên rồi kiểm tra lại bằng "
+        "`mttq validate TỆP`.",
+        "{count} more findings of this file are not listed (only the first {limit}; "
+        "MTTQ_MAX_FINDINGS_PER_FILE). Fix the ones above, then check again with "
+        "`mttq validate FILE`.",
+    ),
 }
+
+
+MAX_QUOTED = 120  # characters of a file's text quoted back in a finding
+
+
+def quoted(text: str) -> str:
+    """Text from a file as a finding quotes it: a 400-digit number or a pasted page is cut."""
+    if len(text) <= MAX_QUOTED:
+        return text
+    return f"{text[:MAX_QUOTED]}… (+{len(text) - MAX_QUOTED})"
 
 
 class _Blank(dict):
@@ -278,6 +371,8 @@ def make_finding(code: str, **fields: Any) -> dict[str, Any]:
     columns; `found` fills `found_text`; the rest only feed the message templates.
     """
     severity, vi, en = CATALOG[code]
+    if fields.get("found") is not None and len(str(fields["found"])) > MAX_QUOTED:
+        fields["found"] = quoted(str(fields["found"]))
     values = _Blank({k: "" if v is None else v for k, v in fields.items()})
     row = {column: fields.get(column) for column in FINDINGS}
     row.update(
@@ -305,3 +400,23 @@ def describe_place(sheet: str | None, row: int | None, column: str | None) -> st
     if column:
         parts.append(f"column {column}")
     return ", ".join(parts) or "whole file"
+
+
+def cap_findings(findings: pl.DataFrame, limit: int) -> pl.DataFrame:
+    """At most `limit` findings per file, in their order (file-level ones come first); the
+    rest of a file's are counted in one I_FINDINGS_TRUNCATED row. Findings with no file
+    (about aggregates) are kept."""
+    per_file = pl.int_range(pl.len()).over("file_hash")
+    ranked = findings.with_columns(per_file.alias("_rank"),
+                                   pl.len().over("file_hash").alias("_total"))
+    over = ranked.filter(pl.col("file_hash").is_not_null() & (pl.col("_total") > limit))
+    if over.is_empty():
+        return findings
+    kept = ranked.filter(pl.col("file_hash").is_null() | (pl.col("_rank") < limit))
+    summaries = findings_frame([
+        {**make_finding("I_FINDINGS_TRUNCATED", file_hash=row["file_hash"],
+                        count=row["_total"] - limit, limit=limit, found=row["_total"]),
+         "file_name": row["file_name"], "ward_code": row["ward_code"], "period": row["period"]}
+        for row in over.filter(pl.col("_rank") == 0).iter_rows(named=True)
+    ])
+    return pl.concat([kept.drop("_rank", "_total"), summaries], how="vertical_relaxed")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from transforms.findings import findings_frame
+from transforms.findings import cap_findings, findings_frame
 from transforms.schema import FINDINGS
 from transforms.standardize import standardize_headers, standardize_values
 from transforms.validate import check_values, decide_file_status
@@ -19,7 +19,7 @@ from transforms.wards import match_wards
 
 # Where the readers found each header field (optional columns of `read_files`).
 PLACE_FIELDS = ("sheet_name", "ward_code_cell", "ward_name_cell", "period_cell",
-                "report_date_cell", "error_cell")
+                "report_date_cell", "error_cell", "district_name_cell")
 
 
 @dataclass(frozen=True)
@@ -33,12 +33,15 @@ class Ingested:
 
 
 def ingest(read_files: pl.DataFrame, cells: pl.DataFrame, units: pl.DataFrame,
-           indicators: pl.DataFrame, strict: bool = False) -> Ingested:
+           indicators: pl.DataFrame, strict: bool = False,
+           max_findings_per_file: int | None = None) -> Ingested:
     """Decide the fate of every file read and keep its good values.
 
     Args:
         read_files: one row per file from warehouse.readers.read_batch.
         cells: one row per value cell (RAW_VALUES).
+        max_findings_per_file: keep at most this many findings per file (file-level ones
+            first), the rest counted in one I_FINDINGS_TRUNCATED.
     """
     headers = standardize_headers(read_files)
     matches = match_wards(
@@ -51,7 +54,8 @@ def ingest(read_files: pl.DataFrame, cells: pl.DataFrame, units: pl.DataFrame,
         headers.select("file_hash", "read_error", "read_error_text", "ward_code", "period_text",
                        "period", "value_count", "report_date_text", "report_date",
                        *(c for c in PLACE_FIELDS if c in headers.columns)),
-        matches.select("file_hash", "matched_ward_code", "match_error", "candidates", "found"),
+        matches.select("file_hash", "matched_ward_code", "match_error", "candidates", "found",
+                       "by_code"),
         value_findings,
         strict,
         clean_values=values,
@@ -78,6 +82,8 @@ def ingest(read_files: pl.DataFrame, cells: pl.DataFrame, units: pl.DataFrame,
         .join(files.select("file_hash", "ward_code", "period"), on="file_hash", how="left")
         .select(list(FINDINGS))
     ) if file_findings.height or value_findings.height else findings_frame([])
+    if max_findings_per_file is not None:
+        findings = cap_findings(findings, max_findings_per_file)
     return Ingested(
         files=files,
         values=values.join(accepted.select("file_hash"), on="file_hash", how="semi"),

@@ -8,11 +8,11 @@ The same inputs always give the same tables, row order included.
 
 import polars as pl
 
-from transforms.completeness import completeness
+from transforms.completeness import completeness, ward_completeness
 from transforms.cumulative import derive_ward_values
 from transforms.eras import key_by_unit_version, restore_ward_codes
 from transforms.ledger import ACCEPTED
-from transforms.periods import period_sort_key
+from transforms.periods import period_sort_key, with_period_order
 from transforms.rollup import restate_to_current, rollup
 from transforms.rules import check_rules, flag_outliers
 from transforms.schema import FINDINGS, Reference
@@ -67,15 +67,28 @@ def build_outputs(ledger: pl.DataFrame, values: pl.DataFrame, ingest_findings: p
         .select(list(FINDINGS))
         .sort(FINDING_ORDER + ["message_en"], nulls_last=True)
     )
+    dropped = (findings.filter(pl.col("finding_code").str.starts_with("V_"))
+               .group_by("file_hash").agg(pl.len().alias("values_dropped")))
+    counting = (
+        winners.join(ledger.select("file_hash", "file_name", "status").unique("file_hash"),
+                     on="file_hash")
+        .join(dropped, on="file_hash", how="left")
+        .select("ward_code", "period", "file_hash", "file_name",
+                pl.col("status").alias("file_status"),
+                pl.col("values_dropped").fill_null(0))
+    )
     return {
         "core.ward_values": by_period(ward_values),
         "core.ward_values_current": by_period(restate_to_current(ward_values, reference.crosswalk)),
-        "mart.district_summary": summaries["district"],
-        "mart.cluster_summary": summaries["cluster"],
-        "mart.city_summary": summaries["city"],
-        "mart.completeness": completeness(received, reference.units, reference.clusters,
-                                          periods, reference.deadline_days),
-        "mart.findings": findings,
+        # every mart table carries period_start and period_order (reporting order)
+        "mart.district_summary": with_period_order(summaries["district"]),
+        "mart.cluster_summary": with_period_order(summaries["cluster"]),
+        "mart.city_summary": with_period_order(summaries["city"]),
+        "mart.completeness": with_period_order(completeness(
+            received, reference.units, reference.clusters, periods, reference.deadline_days)),
+        "mart.ward_completeness": ward_completeness(received, counting, reference.units,
+                                                    periods, reference.deadline_days),
+        "mart.findings": with_period_order(findings),
     }
 
 

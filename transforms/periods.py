@@ -7,6 +7,8 @@ Ids: `2021-Q3` (a quarter), `2022-H1` / `2022-H2` (half-years), `2021-9M` (nine 
 import re
 from datetime import date, timedelta
 
+import polars as pl
+
 PERIOD_ID = re.compile(r"^(?P<year>\d{4})-(?P<kind>Q[1-4]|H1|H2|9M|Y)$")
 
 # kind -> the quarters it covers, in order
@@ -96,3 +98,30 @@ def period_label(period: str) -> str:
         "9M": f"9 tháng năm {year}",
         "Y": f"Năm {year}",
     }[kind]
+
+
+# The order reports list the periods of a year in: each quarter, then the cumulative period
+# that ends with it (Q1, Q2, H1, Q3, 9M, Q4, H2, Y).
+REPORTING_ORDER = ("Q1", "Q2", "H1", "Q3", "9M", "Q4", "H2", "Y")
+
+
+def period_order(period: str) -> int:
+    """A sortable number for a period: year × 10 + its place in REPORTING_ORDER (1..8).
+
+    `2021-Q3` -> 20214, `2021-9M` -> 20215: `order by period_order` gives reporting order,
+    which neither the text (`2021-9M` < `2021-H1` < `2021-Q1`) nor `period_start` gives.
+    """
+    year, kind = split_period(period)
+    return year * 10 + REPORTING_ORDER.index(kind) + 1
+
+
+def with_period_order(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with period_start (Date) and period_order (Int32) after its columns, from its
+    `period` column; both null where the period is not a period id (a rejected file's)."""
+    ids = [p for p in frame["period"].unique().to_list() if p is not None and is_period_id(p)]
+    orders = pl.DataFrame(
+        {"period": ids, "period_start": [period_start(p) for p in ids],
+         "period_order": [period_order(p) for p in ids]},
+        schema={"period": pl.String, "period_start": pl.Date, "period_order": pl.Int32},
+    )
+    return frame.join(orders, on="period", how="left", maintain_order="left")

@@ -107,6 +107,28 @@ COMPLETENESS = {
     "on_time_rate": pl.Float64,  # percent 0-100
 }
 
+# One row per ward expected in a period (valid at its end): did its report arrive, on time?
+WARD_COMPLETENESS = {
+    "period": pl.String,
+    "period_start": pl.Date,
+    "period_order": pl.Int32,
+    "province_code": pl.String,
+    "district_code": pl.String,  # null after 2025-07-01 (wards directly under the province)
+    "district_name": pl.String,
+    "ward_code": pl.String,
+    "ward_name": pl.String,
+    "ward_order": pl.Int32,  # 1.. within the district (by code: the official order)
+    "is_received": pl.Boolean,
+    "is_on_time": pl.Boolean,  # false when not received
+    "days_late": pl.Int32,  # 0 when on time; null when not received
+    "received_at": pl.Datetime("us"),  # when the ward's figure became whole (local time)
+    "file_hash": pl.String,  # the report that counts for this very period; null when the
+    #                          figure is made from other reports, or none came
+    "file_name": pl.String,
+    "file_status": pl.String,  # accepted / accepted_with_errors
+    "values_dropped": pl.Int32,  # values of that file dropped with a V_ finding
+}
+
 # Reference frames, as loaded by warehouse/reference.py.
 UNITS = {
     "unit_code": pl.String,

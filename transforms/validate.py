@@ -17,6 +17,8 @@ Decisions:
 - A figure that is not finite, or is 10^15 or more in the indicator's unit, is a typing error
   (V_NOT_A_NUMBER / V_TOO_LARGE): one such value would swamp every total above it.
 - An unreadable `Ngày lập` does not reject the file (I_REPORT_DATE_INVALID, information).
+- A file the readers skipped (an Office lock file, OS litter: read_error I_SKIPPED_*) is
+  `skipped`, with that code as its finding: recorded and archived, never counted.
 """
 
 import polars as pl
@@ -24,7 +26,8 @@ import polars as pl
 from transforms.findings import findings_frame, make_finding
 from transforms.schema import FINDINGS, PARSED_VALUES
 
-FILE_CODES = ("F_WARD_MISSING", "F_WARD_UNKNOWN", "F_WARD_AMBIGUOUS")
+FILE_CODES = ("F_WARD_MISSING", "F_WARD_UNKNOWN", "F_WARD_AMBIGUOUS", "F_WARD_MISMATCH")
+SKIPPED_PREFIX = "I_SKIPPED_"  # read errors that skip a file rather than reject it
 TOO_LARGE = 1e15  # no ward figure comes near: Hà Nội's half-term poor fund was 1.37e11 VND
 
 
@@ -129,7 +132,8 @@ def decide_file_status(
         .len("value_errors")
     )
     optional = ("report_date_text", "report_date", "sheet_name", "ward_code_cell",
-                "ward_name_cell", "period_cell", "report_date_cell", "error_cell")
+                "ward_name_cell", "period_cell", "report_date_cell", "error_cell",
+                "district_name_cell")
     files = files.with_columns(pl.lit(None, pl.String).alias(c) for c in optional
                                if c not in files.columns)
     decided = (
@@ -160,7 +164,9 @@ def decide_file_status(
         (readable & pl.col("report_date_text").is_not_null() & pl.col("report_date").is_null())
         .alias("bad_date"),
     ).with_columns(
-        pl.when(pl.col("reject_codes").list.len() > 0)
+        pl.when(pl.col("read_error").str.starts_with(SKIPPED_PREFIX))
+        .then(pl.lit("skipped"))
+        .when(pl.col("reject_codes").list.len() > 0)
         .then(pl.lit("rejected"))
         .when(pl.col("value_errors") > 0)
         .then(pl.lit("accepted_with_errors"))
@@ -188,6 +194,7 @@ def _file_finding(code: str, row: dict) -> dict:
         "F_PERIOD_INVALID": row["period_text"],
         "F_WARD_UNKNOWN": row.get("found"),
         "F_WARD_AMBIGUOUS": row.get("found"),
+        "F_WARD_MISMATCH": row.get("found"),
         "I_REPORT_DATE_INVALID": row["report_date_text"],
     }.get(code, row["read_error_text"])
     cell_field = _PLACE_OF.get(code)
@@ -196,10 +203,23 @@ def _file_finding(code: str, row: dict) -> dict:
     place_row, place_column = _split_cell(row.get(cell_field) if cell_field else None)
     return make_finding(
         code, file_hash=row["file_hash"], found=found, candidates=row.get("candidates") or "—",
+        by_code=row.get("by_code"), written_code=row.get("ward_code"),
+        cells=_cells_text(row),
         ward_code=row.get("matched_ward_code"), period=row["period"],
         count=row["value_errors"],
         sheet=row["sheet_name"] if place_column else None, row=place_row, column=place_column,
     )
+
+
+def _cells_text(row: dict) -> str:
+    """`C5 (mã) và C6 (tên)` -style places of the code and name cells, as far as known."""
+    places = []
+    for field, label in (("ward_code_cell", "Mã đơn vị"), ("ward_name_cell", "Đơn vị báo cáo"),
+                         ("district_name_cell", "Quận/Huyện")):
+        number, column = _split_cell(row.get(field))
+        if column:
+            places.append(f"'{label}' {column}{number or ''}")
+    return ", ".join(places) or "—"
 
 
 def _split_cell(cell: str | None) -> tuple[int | None, str | None]:

@@ -14,6 +14,7 @@ from transforms.text import normalize_text, strip_diacritics
 WARD_MISSING = "F_WARD_MISSING"
 WARD_UNKNOWN = "F_WARD_UNKNOWN"
 WARD_AMBIGUOUS = "F_WARD_AMBIGUOUS"
+WARD_MISMATCH = "F_WARD_MISMATCH"
 
 MATCH_SCHEMA = {
     "file_hash": pl.String,
@@ -21,6 +22,7 @@ MATCH_SCHEMA = {
     "match_error": pl.String,
     "candidates": pl.String,  # `Phường Phúc Xá (00001, Quận Ba Đình); ...`
     "found": pl.String,  # the code and/or name as written, when they did not identify a ward
+    "by_code": pl.String,  # F_WARD_MISMATCH: the ward the code names (the name names another)
 }
 MAX_CANDIDATES = 3
 MAX_TIED = 10  # an ambiguous name lists every tied ward, up to this many
@@ -63,7 +65,8 @@ def match_wards(headers: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
     ambiguous).
 
     Errors: F_WARD_MISSING (neither code nor name), F_WARD_UNKNOWN (with up to 3 closest names
-    as `candidates`), F_WARD_AMBIGUOUS (the tied wards as `candidates`).
+    as `candidates`), F_WARD_AMBIGUOUS (the tied wards as `candidates`), F_WARD_MISMATCH (the
+    code's ward as `by_code`, the name's or district's as `candidates`).
     """
     rows = headers.with_row_index("_row").with_columns(
         _code=_clean_code(pl.col("ward_code")),
@@ -89,14 +92,22 @@ def match_wards(headers: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
     )
     rows = rows.join(by_code, on="_row", how="left", maintain_order="left")
 
+    # Rows the code did not settle are matched by name; rows it did are checked against the
+    # name and district written (only those that wrote one, and have a period).
     pending = rows.filter(pl.col("matched_ward_code").is_null())
+    wrote_names = pl.col("ward_name").is_not_null() | pl.col("district_name").is_not_null()
+    coded = rows.filter(pl.col("matched_ward_code").is_not_null() & pl.col("_end").is_not_null()
+                        & wrote_names)
     resolved: list[dict] = []
-    if pending.height:
+    if pending.height or coded.height:
         hierarchy = _Hierarchy(units)
-        for row in pending.select(
-            "_row", "ward_code", "ward_name", "district_name", "_code", "_end"
-        ).iter_rows(named=True):
+        columns = ("_row", "ward_code", "ward_name", "district_name", "_code", "_end")
+        for row in pending.select(*columns).iter_rows(named=True):
             resolved.append({"_row": row["_row"], **_match_by_name(row, hierarchy)})
+        for row in coded.select(*columns, "matched_ward_code").iter_rows(named=True):
+            mismatch = _disagreement(row, hierarchy)
+            if mismatch:
+                resolved.append({"_row": row["_row"], **mismatch})
     by_name = pl.DataFrame(
         resolved,
         schema={"_row": pl.UInt32, **{k: v for k, v in MATCH_SCHEMA.items() if k != "file_hash"}},
@@ -106,10 +117,13 @@ def match_wards(headers: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
         .join(by_name, on="_row", how="left", maintain_order="left", suffix="_name")
         .select(
             "file_hash",
-            pl.coalesce("matched_ward_code", "matched_ward_code_name").alias("matched_ward_code"),
+            pl.when(pl.col("match_error").is_null()).then(
+                pl.coalesce("matched_ward_code", "matched_ward_code_name")
+            ).alias("matched_ward_code"),
             "match_error",
             "candidates",
             "found",
+            "by_code",
         )
         .cast(MATCH_SCHEMA)
     )
@@ -193,6 +207,8 @@ class _Hierarchy:
 
     def __init__(self, units: pl.DataFrame) -> None:
         self.parent_names: dict[str, str] = {}
+        # code -> (valid_from, folded key) of each of its names
+        self.name_keys: dict[str, list[tuple[date, str]]] = {}
         self.wards: list[_Ward] = []
         self.districts: list[_Ward] = []
         for unit in units.sort("valid_from").iter_rows(named=True):
@@ -209,7 +225,15 @@ class _Hierarchy:
                 exact, folded, unit["valid_from"], unit["valid_to"],
             )  # fmt: skip
             (self.wards if is_ward else self.districts).append(entry)
+            self.name_keys.setdefault(unit["unit_code"], []).extend(
+                (unit["valid_from"], v[1]) for v in _name_variants(
+                    unit["unit_name"], _WARD_PREFIX if is_ward else _DISTRICT_PREFIX))
         self._indexes: dict[date | None, _Index] = {}
+
+    def names_until(self, code: str, day: date) -> set[str]:
+        """Folded keys of the names `code` had up to `day`: its name then and former ones (a
+        later name may still be another ward's on `day`, as Thịnh Quang was in 2021)."""
+        return {key for start, key in self.name_keys.get(code, []) if start <= day}
 
     def on(self, day: date | None) -> "_Index":
         if day not in self._indexes:
@@ -302,6 +326,37 @@ def _match_by_name(row: dict, hierarchy: _Hierarchy) -> dict:
     return _result(error=WARD_UNKNOWN, candidates=_closest(variants, scope, index), found=found)
 
 
+def _disagreement(row: dict, hierarchy: _Hierarchy) -> dict | None:
+    """F_WARD_MISMATCH when the name or district written names another ward or district valid
+    at the period's end than the one the code names; None when they agree (or name nothing)."""
+    code, index = row["matched_ward_code"], hierarchy.on(row["_end"])
+    ward = next(w for w in index.wards if w.code == code)
+    variants = _name_variants(row["ward_name"], _WARD_PREFIX)
+    own_names = hierarchy.names_until(code, row["_end"])
+    if variants and not any(v[1] in own_names for v in variants):
+        parents = index.districts_named(row["district_name"]) or None
+        others = [w for w in _unique_codes(_lookup(index.ward_keys, variants, parents))
+                  if w.code != code]
+        if others:
+            return _mismatch(row, index, ward, others, row["ward_name"])
+    districts = index.districts_named(row["district_name"])
+    if districts and ward.parent_code not in districts:
+        district_names = _name_variants(row["district_name"], _DISTRICT_PREFIX)
+        former = hierarchy.names_until(ward.parent_code, row["_end"])
+        if not any(v[1] in former for v in district_names):
+            named = [index.parent_names.get(d, d) for d in sorted(districts)]
+            return {**_mismatch(row, index, ward, [], row["district_name"]),
+                    "candidates": "; ".join(named)}
+    return None
+
+
+def _mismatch(row: dict, index: "_Index", ward: _Ward, others: list[_Ward], written: str) -> dict:
+    tied = sorted(others, key=lambda w: w.code)[:MAX_CANDIDATES]
+    return {**_result(error=WARD_MISMATCH, candidates="; ".join(index.label(w) for w in tied),
+                      found=str(written).strip()),
+            "by_code": f"{index.label(ward)}"}
+
+
 def _unique_codes(wards: list[_Ward]) -> list[_Ward]:
     """One entry per code (a code may have versions in several eras); the latest wins."""
     by_code: dict[str, _Ward] = {}
@@ -336,4 +391,5 @@ def _result(
         "match_error": error,
         "candidates": candidates,
         "found": found,
+        "by_code": None,
     }

@@ -6,12 +6,13 @@ the old snapshot (the old inode lives until it closes) and is never blocked; new
 see the new file whole. The file is written in an older storage format so that PyPI's
 `duckdb-cli` 1.5.x and DBeaver open it (warehouse/db.py: STORAGE_VERSION).
 
-Parquet: `parquet/<table>/period=<id>/part-0.parquet`, each partition written to a temporary
-name and renamed over the old one, so a reader that opens a partition sees it whole, old or new.
-Polars' path-based `read_parquet` opens a file more than once and can trip over a partition
-replaced between two opens; during a run read Parquet through DuckDB, pyarrow, or an open file
-handle (`pl.read_parquet(open(path, "rb"))`). Across partitions, a reader may mix two runs'
-partitions while a run is writing; the DuckDB file is the consistent snapshot.
+Parquet: `parquet/<table>/period=<id>/part-0.parquet`, where `parquet` is a symlink to the
+folder of one data version (`.parquet-v<N>-<pid>/`). A run writes every table into a new
+version folder, and once the DuckDB file is swapped in, swaps the link with one rename: a
+reader sees every partition of one version, the one the DuckDB file published, never a mix
+and never half a file; a run killed while writing leaves the old link (and a half-built folder
+that the next run removes). Files are never replaced in place, so Polars' path-based readers,
+which open a file twice, are safe too. The previous version's folder stays until the next run.
 """
 
 import os
@@ -37,6 +38,7 @@ PUBLISHED_TABLES = (
     "mart.cluster_summary",
     "mart.city_summary",
     "mart.completeness",
+    "mart.ward_completeness",
     "mart.findings",
     "ops.runs",
     "ops.meta",
@@ -47,6 +49,7 @@ PARQUET_TABLES = (
     "mart.cluster_summary",
     "mart.city_summary",
     "mart.completeness",
+    "mart.ward_completeness",
     "mart.findings",
 )
 UNKNOWN_PERIOD = "unknown"
@@ -77,8 +80,10 @@ def publish_duckdb(state: duckdb.DuckDBPyConnection, target: Path,
     for leftover in (temporary, Path(f"{temporary}.wal")):
         leftover.unlink(missing_ok=True)  # from a run killed while publishing
     state_catalog = state.execute("select current_database()").fetchall()[0][0]
+    catalog = '"' + state_catalog.replace('"', '""') + '"'  # a file name: quoted identifier
     copied = _copy_if_current(state, target, temporary) or _copy_if_compatible(state, temporary)
-    state.execute(f"attach '{temporary}' as published (storage_version '{STORAGE_VERSION}')")
+    # the path is bound, never pasted: a data dir named `o'brien` must work
+    state.execute("attach ? as published (storage_version ?)", [str(temporary), STORAGE_VERSION])
     try:
         if copied:  # the data is there; a copy of the state still holds the job's own rows
             for table in _private_tables(state, "published"):
@@ -87,12 +92,12 @@ def publish_duckdb(state: duckdb.DuckDBPyConnection, target: Path,
             apply_schema(state, catalog="published")
         for table in RUN_TABLES if copied else PUBLISHED_TABLES:
             state.execute(f"delete from published.{table}")
-            state.execute(f"insert into published.{table} select * from {state_catalog}.{table}")
+            state.execute(f"insert into published.{table} select * from {catalog}.{table}")
         if completed_run:
             finish_run(state, completed_run["run_id"], "completed", completed_run["counts"],
                        ended_at=completed_run["ended_at"], table="published.ops.runs")
     finally:
-        state.execute(f"use {state_catalog}")
+        state.execute(f"use {catalog}")
         state.execute("detach published")
     if before_swap is not None:
         before_swap()
@@ -147,14 +152,56 @@ def _copy_if_current(state: duckdb.DuckDBPyConnection, target: Path, temporary: 
     return False
 
 
-def write_parquet_tables(frames: dict[str, pl.DataFrame], root: Path, marker: Path,
-                         version: int) -> None:
-    """Every Parquet table, then the marker saying which data version they hold."""
+def write_parquet_tables(frames: dict[str, pl.DataFrame], root: Path, version: int) -> Path:
+    """Every Parquet table of one data version, in a new folder beside `root` that no reader
+    sees until swap_parquet makes `root` name it; its `_data_version` says which version.
+
+    Folders of earlier versions (but the one `root` names now) and leftovers of killed runs
+    are removed first: the previous version stays readable until the next run.
+    """
+    remove_stale_parquet(root)
+    folder = root.with_name(f".{root.name}-v{version}-{os.getpid()}")
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
     for table, frame in frames.items():
-        write_parquet(table, frame, root)
-    temporary = marker.with_suffix(".tmp")
-    temporary.write_text(str(version))
-    temporary.replace(marker)
+        write_parquet(table, frame, folder)
+    marker = folder / "_data_version"
+    marker.write_text(str(version))
+    _fsync(marker)
+    _fsync(folder)
+    return folder
+
+
+def swap_parquet(root: Path, folder: Path) -> None:
+    """Make `root` (data/parquet) name `folder`, with one rename of a symlink: readers that
+    open `parquet/<table>/...` after it see the new version whole, before it the old one."""
+    link = root.with_name(f".{root.name}.link-{os.getpid()}")
+    link.unlink(missing_ok=True)
+    os.symlink(folder.name, link)  # relative: the data dir may be moved or mounted elsewhere
+    if root.is_dir() and not root.is_symlink():  # a Parquet folder written before versions
+        legacy = root.with_name(f".{root.name}-legacy-{os.getpid()}")
+        root.rename(legacy)
+    os.replace(link, root)
+    _fsync(root.parent)
+
+
+def parquet_version(root: Path) -> str | None:
+    """The data version the published Parquet holds (its `_data_version`), or None."""
+    marker = root / "_data_version"
+    try:
+        return marker.read_text()
+    except OSError:
+        return None
+
+
+def remove_stale_parquet(root: Path) -> None:
+    """Version folders that `root` does not name, half-built ones and stray links."""
+    current = os.readlink(root) if root.is_symlink() else None
+    for path in root.parent.glob(f".{root.name}-*"):
+        if path.name != current:
+            shutil.rmtree(path, ignore_errors=True)
+    for path in root.parent.glob(f".{root.name}.link-*"):
+        path.unlink(missing_ok=True)
 
 
 def write_parquet(table: str, frame: pl.DataFrame, root: Path) -> int:

@@ -24,13 +24,25 @@ Decisions:
   summed; a JSON list holding one report is that report, several reports are F_MIXED_SUBMISSION.
 - Where each header field was found is kept (`*_cell`: "row:column"), so that a rejection for an
   unknown ward or period points at the cell.
+- .xls, .ods and .xlsb are read by the same label-based reader as .xlsx (fastexcel opens them
+  all); their `file_format` says which they were.
+- Resources are bounded before anything is parsed (ReadLimits, settings MTTQ_MAX_*): a file
+  larger than the size limit is archived by streaming and rejected (F_FILE_TOO_LARGE) unread;
+  a zipped workbook (.xlsx, .xlsm, .xlsb, .ods) whose directory declares more unpacked bytes,
+  or a higher compression ratio, than allowed is rejected before it is inflated
+  (F_ZIP_TOO_LARGE); a sheet, CSV or JSON with more rows than the row limit is rejected
+  (F_TOO_MANY_ROWS) after reading at most that many rows plus one.
+- A read that fails on the inbox file (permission, I/O) is that file's finding
+  (F_UNREADABLE_FILE); a failure writing the archive is the data dir's, and fails the run.
 """
 
 import csv
 import io
 import json
 import math
+import os
 import re
+import stat
 import string
 import zipfile
 from collections.abc import Callable
@@ -44,7 +56,7 @@ import polars as pl
 from transforms.period_parser import parse_period
 from transforms.text import fold
 from warehouse.db import pause_point
-from warehouse.inbox import keep_copy
+from warehouse.inbox import PLACEHOLDER_CODES, keep_copy, keep_copy_from, skip_reason
 
 # Header block labels (folded) -> header field. A label matches when the folded cell text
 # equals it or starts with it ("Mã đơn vị (5 số):" -> "madonvi5so").
@@ -89,7 +101,22 @@ TABLE_COLUMNS = (
     ("solieu", "value"),
     ("ghichu", "note"),
 )
-SUPPORTED_SUFFIXES = {".xlsx", ".xlsm", ".csv", ".json"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+SUPPORTED_SUFFIXES = EXCEL_SUFFIXES | {".csv", ".json"}
+MIB = 2 ** 20
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """What one file may cost to read (flows/settings.py reads them from MTTQ_MAX_*)."""
+
+    max_file_bytes: int = 20 * MIB  # a filled template is ~10 KB; a scanned PDF is not a report
+    max_unpacked_bytes: int = 50 * MIB  # what a zipped workbook may inflate to
+    max_compression_ratio: float = 100.0  # per member larger than 1 MiB; sheet XML: ~5-20x
+    max_rows: int = 5000  # rows of a sheet, lines of a CSV, values of a JSON (a report: ~40)
+
+
+DEFAULT_LIMITS = ReadLimits()
 
 
 @dataclass
@@ -106,23 +133,50 @@ class Submission:
     error_text: str | None = None
 
 
-def read_submission(path: Path, data: bytes | None = None) -> Submission:
+def read_submission(path: Path, data: bytes | None = None,
+                    limits: ReadLimits = DEFAULT_LIMITS) -> Submission:
     """Read any supported file (from `data` when the caller already holds its bytes);
     unsupported types come back with F_UNSUPPORTED_TYPE."""
     suffix = path.suffix.lower()
     file_format = suffix.lstrip(".") or "other"
     if suffix not in SUPPORTED_SUFFIXES:
         return Submission("other", error_code="F_UNSUPPORTED_TYPE",
-                          error_text=suffix or path.name)
+                          error_text=_short_suffix(suffix) or "—")
     try:
         data = path.read_bytes() if data is None else data
         if suffix == ".csv":
-            return read_csv_submission(data)
+            return read_csv_submission(data, limits)
         if suffix == ".json":
-            return read_json_submission(data)
-        return read_excel_submission(data)
+            return read_json_submission(data, limits)
+        too_large = check_zip_directory(data, file_format, limits)
+        if too_large is not None:
+            return too_large
+        return read_excel_submission(data, file_format, limits)
     except Exception as exc:  # noqa: BLE001 - any reader failure is the file's problem
         return explain_unreadable(data, file_format, exc)
+
+
+def _short_suffix(suffix: str) -> str:
+    """An extension as quoted back: a 240-character one is cut."""
+    return suffix if len(suffix) <= 20 else f"{suffix[:20]}… ({len(suffix)})"
+
+
+def check_zip_directory(data: bytes, file_format: str, limits: ReadLimits) -> Submission | None:
+    """F_ZIP_TOO_LARGE when a zipped workbook's directory declares more unpacked bytes, or a
+    higher compression ratio (members over 1 MiB), than the limits: decided before inflating."""
+    if not data.startswith(b"PK\x03\x04"):
+        return None
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError):
+        return None  # damaged: the reader says so
+    unpacked = sum(member.file_size for member in members)
+    ratio = max((member.file_size / max(member.compress_size, 1) for member in members
+                 if member.file_size > MIB), default=0.0)
+    if unpacked > limits.max_unpacked_bytes or ratio > limits.max_compression_ratio:
+        return Submission(file_format, error_code="F_ZIP_TOO_LARGE",
+                          error_text=f"{unpacked / MIB:.0f} MB, ×{ratio:.0f}")
+    return None
 
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, and every encrypted workbook
@@ -153,6 +207,7 @@ def explain_unreadable(data: bytes | None, file_format: str, exc: Exception) -> 
 
 
 CONTENT_NAMES = {"xlsx": "Excel (.xlsx)", "xls": "Excel 97-2003 (.xls)", "docx": "Word (.docx)",
+                 "xlsb": "Excel binary (.xlsb)", "ods": "OpenDocument (.ods)",
                  "zip": "ZIP", "pdf": "PDF", "html": "HTML", "json": "JSON", "csv": "CSV/text"}
 
 
@@ -165,6 +220,10 @@ def content_kind(data: bytes) -> str | None:
             return None  # a damaged archive: unreadable, whatever it was meant to be
         if "xl/workbook.xml" in names:
             return "xlsx"
+        if "xl/workbook.bin" in names:
+            return "xlsb"
+        if "content.xml" in names and "mimetype" in names:
+            return "ods"
         return "docx" if "word/document.xml" in names else "zip"
     if data.startswith(OLE2_MAGIC):
         return "xls"
@@ -192,12 +251,18 @@ def excel_column_letter(index: int) -> str:
     return letters
 
 
-def read_excel_submission(source: Path | bytes) -> Submission:
-    """The first sheet that holds an indicator table is the report; other sheets are ignored."""
+def read_excel_submission(source: Path | bytes, file_format: str = "xlsx",
+                          limits: ReadLimits = DEFAULT_LIMITS) -> Submission:
+    """The first sheet that holds an indicator table is the report; other sheets are ignored.
+    Any workbook fastexcel opens (.xlsx, .xlsm, .xls, .xlsb, .ods) is read the same way."""
     reader = fastexcel.read_excel(source)
     for index, sheet_name in enumerate(reader.sheet_names):
         # skip_rows=0: keep leading empty rows so that row indices are the sheet's own rows
-        sheet = reader.load_sheet(index, header_row=None, skip_rows=0, dtypes="string")
+        sheet = reader.load_sheet(index, header_row=None, skip_rows=0, dtypes="string",
+                                  n_rows=limits.max_rows + 1)
+        if sheet.height > limits.max_rows:
+            return Submission(file_format, error_code="F_TOO_MANY_ROWS",
+                              error_text=f"> {limits.max_rows}")
         columns = list(sheet.to_arrow().to_pydict().values())
         if not columns:
             continue
@@ -206,12 +271,12 @@ def read_excel_submission(source: Path | bytes) -> Submission:
         if table is None:
             continue
         header_row, column_map = table
-        submission = Submission("xlsx", header=_read_header_block(rows[:header_row]))
+        submission = Submission(file_format, header=_read_header_block(rows[:header_row]))
         submission.header["sheet_name"] = sheet_name
         _read_table(submission, sheet_name, columns, header_row, column_map,
                     partial(_numeric_cells, reader, index, column_map["value"]))
         return submission
-    return Submission("xlsx", error_code="F_NO_TABLE")
+    return Submission(file_format, error_code="F_NO_TABLE")
 
 
 def _find_table_header(rows: list[tuple]) -> tuple[int, dict[str, int]] | None:
@@ -369,7 +434,7 @@ CSV_COLUMNS = {
 CSV_REQUIRED = ("ma_don_vi", "ky_bao_cao", "ma_chi_tieu", "gia_tri")
 
 
-def read_csv_submission(data: bytes) -> Submission:
+def read_csv_submission(data: bytes, limits: ReadLimits = DEFAULT_LIMITS) -> Submission:
     """Long format, UTF-8 with or without BOM (else Windows-1258 or UTF-16), `,`/`;`/tab."""
     text = decode_text(data, "csv")
     if not text.strip():
@@ -396,6 +461,9 @@ def read_csv_submission(data: bytes) -> Submission:
         if not any(field.strip() for field in record):
             continue
         data_lines += 1
+        if data_lines > limits.max_rows:
+            return Submission("csv", error_code="F_TOO_MANY_ROWS",
+                              error_text=f"> {limits.max_rows}")
         for name, key in CSV_HEADER_COLUMNS:
             text = get(record, name)
             if text is None:
@@ -453,13 +521,16 @@ def decode_text(data: bytes, file_format: str) -> str:
 
 # --- JSON ----------------------------------------------------------------------------------
 
-def read_json_submission(data: bytes) -> Submission:
-    """`{"ma_don_vi", "ky_bao_cao", "ngay_lap", "chi_tieu": {code: value}}`."""
+def read_json_submission(data: bytes, limits: ReadLimits = DEFAULT_LIMITS) -> Submission:
+    """`{"ma_don_vi", "ky_bao_cao", "ngay_lap", "chi_tieu": {code: value}}`.
+
+    An integer of more than 18 digits is kept as its text (reported by the number checks):
+    Python would build a 400-digit int, and a 5,000-digit one fails json itself."""
     text = decode_text(data, "json")
     if not text.strip():
         return Submission("json", error_code="F_EMPTY_FILE", error_text="0 byte")
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_int=_json_int)
     except json.JSONDecodeError as exc:
         return Submission("json", error_code="F_BAD_JSON", error_text=_short(exc))
     if isinstance(document, list) and len(document) == 1:
@@ -481,6 +552,8 @@ def read_json_submission(data: bytes) -> Submission:
                       ("period_text", "ky_bao_cao"), ("report_date_text", "ngay_lap")):
         if submission.header[key] is not None:
             submission.header[CELL_OF[key]] = f":{name}"
+    if len(document["chi_tieu"]) > limits.max_rows:
+        return Submission("json", error_code="F_TOO_MANY_ROWS", error_text=f"> {limits.max_rows}")
     for code, value in document["chi_tieu"].items():
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
@@ -489,6 +562,10 @@ def read_json_submission(data: bytes) -> Submission:
         submission.cells.append(("", None, f"chi_tieu.{code}", str(code), None, None,
                                  str(value), float(value) if is_number else None, None))
     return submission
+
+
+def _json_int(digits: str) -> int | str:
+    return int(digits) if len(digits.lstrip("-")) <= 18 else digits
 
 
 def _text(value: object) -> str | None:
@@ -508,7 +585,7 @@ def _short(exc: Exception) -> str:
 
 HEADER_FIELDS = ("ward_code", "ward_name", "district_name", "period_text", "report_date_text",
                  "author", "sheet_name", "ward_code_cell", "ward_name_cell", "period_cell",
-                 "report_date_cell", "error_cell")
+                 "report_date_cell", "error_cell", "district_name_cell")
 # header field -> the field saying where it was found ("row:column")
 CELL_OF = {"ward_code": "ward_code_cell", "ward_name": "ward_name_cell",
            "district_name": "district_name_cell", "period_text": "period_cell",
@@ -517,26 +594,29 @@ CELL_FIELDS = ("sheet", "row", "column", "indicator_code", "indicator_name", "un
                "value_text", "value_number", "note")
 
 
-def read_batch(items: list[tuple[str, ...]]) -> tuple[dict[str, list], dict[str, list]]:
+def read_batch(items: list[tuple[str, ...]], limits: ReadLimits = DEFAULT_LIMITS
+               ) -> tuple[dict[str, list], dict[str, list]]:
     """Read many files; columnar lists, cheap to send between processes.
 
     Args:
-        items: (file_hash, path) pairs, or (file_hash, path, archive_to) triples: then the
-            file's bytes, read once, are also kept at `archive_to` (warehouse.inbox.keep_copy)
-            before they are parsed, so archiving runs on the reading workers.
+        items: (file_hash, path) pairs, or (file_hash, path, archive_to[, problem, detail]):
+            then the file's bytes, read once, are also kept at `archive_to`
+            (warehouse.inbox.keep_copy) before they are parsed, so archiving runs on the
+            reading workers. `problem` is the scan's code for an entry that is not read as a
+            report (warehouse.inbox: a placeholder is not opened at all; a skipped file is
+            only archived).
     Returns (files, cells): `files` has file_hash, file_format, read_error, read_error_text,
     value_count and the header fields; `cells` has file_hash and CELL_FIELDS.
     """
     files: dict[str, list] = {k: [] for k in ("file_hash", "file_format", "read_error",
                                               "read_error_text", "value_count", *HEADER_FIELDS)}
     cells: dict[str, list] = {k: [] for k in ("file_hash", *CELL_FIELDS)}
-    for file_hash, path, *archive_to in items:
-        data = None
-        if archive_to:
-            data = Path(path).read_bytes()
-            keep_copy(data, file_hash, Path(archive_to[0]), source=path)
-            pause_point("ingest")
-        submission = read_submission(Path(path), data)
+    for file_hash, path, *more in items:
+        archive_to, problem, detail = (*more, "", "", "")[:3]
+        if problem in PLACEHOLDER_CODES:
+            submission = Submission("other", error_code=problem, error_text=detail)
+        else:
+            submission = read_one(file_hash, path, archive_to, problem, limits)
         files["file_hash"].append(file_hash)
         files["file_format"].append(submission.file_format)
         files["read_error"].append(submission.error_code)
@@ -550,6 +630,41 @@ def read_batch(items: list[tuple[str, ...]]) -> tuple[dict[str, list], dict[str,
                                     strict=True):
                 cells[name].extend(values)
     return files, cells
+
+
+def read_one(file_hash: str, path: str, archive_to: str, problem: str,
+             limits: ReadLimits) -> Submission:
+    """Open one file (never through a link), keep its copy, and read it within the limits."""
+    file_format = Path(path).suffix.lower().lstrip(".") or "other"
+    file_format = file_format if Path(path).suffix.lower() in SUPPORTED_SUFFIXES else "other"
+    problem = problem or skip_reason(os.path.basename(path))
+    try:
+        handle = open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK), "rb")
+    except OSError as failure:
+        return Submission(file_format, error_code="F_UNREADABLE_FILE",
+                          error_text=failure.strerror or str(failure))
+    with handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):  # replaced by a FIFO or device since the scan
+            return Submission(file_format, error_code="F_SPECIAL_FILE",
+                              error_text="not a regular file")
+        if info.st_size > limits.max_file_bytes:
+            if archive_to:  # kept like every file, by streaming: never whole in memory
+                keep_copy_from(handle, file_hash, Path(archive_to), source=path)
+            return Submission(file_format, error_code="F_FILE_TOO_LARGE",
+                              error_text=f"{info.st_size / MIB:.1f} MB > "
+                                         f"{limits.max_file_bytes / MIB:.0f} MB")
+        try:
+            data = handle.read()
+        except OSError as failure:
+            return Submission(file_format, error_code="F_UNREADABLE_FILE",
+                              error_text=failure.strerror or str(failure))
+    if archive_to:
+        keep_copy(data, file_hash, Path(archive_to), source=path)  # fails the run: data dir
+        pause_point("ingest")
+    if problem:
+        return Submission(file_format, error_code=problem)
+    return read_submission(Path(path), data, limits)
 
 
 def concat_frames(frames: list[tuple[pl.DataFrame, pl.DataFrame]]

@@ -12,6 +12,8 @@ from transforms import schema
 DEFAULT_REFERENCE_DIR = Path(__file__).parent / "reference"
 ALL_PROVINCES = "all"
 DATE_FORMAT = "%Y-%m-%d"
+# The 2025 reform: wards from this day hang directly under the province (no districts).
+REFORM_DATE = date(2025, 7, 1)
 
 
 def reference_dir() -> Path:
@@ -75,7 +77,8 @@ def load_units(province_code: str | None = None) -> pl.DataFrame:
 
 
 def load_crosswalk(province_code: str | None = None) -> pl.DataFrame:
-    """One row per (district-era ward, post-2025 ward) pair (CROSSWALK).
+    """One row per (ward that disappeared, ward it went into) pair and change (CROSSWALK):
+    the 2025-01-01 mergers (district era to district era) and the 2025-07-01 reform.
 
     For one province: the pairs whose old or new ward belongs to it, so history of wards that
     moved in from a merged province (e.g. Bình Dương into Hồ Chí Minh) is kept.
@@ -86,13 +89,15 @@ def load_crosswalk(province_code: str | None = None) -> pl.DataFrame:
         return crosswalk
     wards = load_units(code).filter(pl.col("level") == "ward")
     # Ward codes are reused across eras (old 00004 Trúc Bạch, new 00004 Ba Đình): match each
-    # side against its own era only.
-    is_new = pl.col("valid_from") >= crosswalk["effective_date"].min()
-    old_codes = wards.filter(~is_new)["unit_code"]
-    new_codes = wards.filter(is_new)["unit_code"]
+    # side against its own era only. District-era wards hang under a district (3 digits).
+    district_era = pl.col("parent_code").str.len_chars() == 3
+    old_codes = wards.filter(district_era)["unit_code"].unique()
+    new_codes = wards.filter(~district_era)["unit_code"].unique()
+    into_new_era = pl.col("effective_date") >= REFORM_DATE
     return crosswalk.filter(
         pl.col("old_code").is_in(old_codes.implode())
-        | pl.col("new_code").is_in(new_codes.implode())
+        | pl.when(into_new_era).then(pl.col("new_code").is_in(new_codes.implode()))
+        .otherwise(pl.col("new_code").is_in(old_codes.implode()))
     )
 
 

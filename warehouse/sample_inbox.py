@@ -136,6 +136,19 @@ def district_era_wards(province_code: str = "01", district_codes: list[str] | No
     return wards.sort("ward_code")
 
 
+def plan_inbox_as_it_was(quarters: list[str], province_code: str = "01",
+                         district_codes: list[str] | None = None,
+                         seed: int = 2021) -> list[PlannedFile]:
+    """`plan_inbox` with each quarter's own wards: those valid at its end (Đống Đa has 21 in
+    2021, 17 after the 2025-01-01 mergers), so `wards_expected` matches the reports'."""
+    groups: dict[tuple[str, ...], tuple[pl.DataFrame, list[str]]] = {}
+    for quarter in quarters:
+        wards = district_era_wards(province_code, district_codes, on=period_end(quarter))
+        groups.setdefault(tuple(wards["ward_code"]), (wards, []))[1].append(quarter)
+    return [file for wards, group in groups.values()
+            for file in plan_inbox(wards, group, seed=seed)]
+
+
 def plan_inbox(
     wards: pl.DataFrame, quarters: list[str], seed: int = 2021, special_cases: bool = True
 ) -> list[PlannedFile]:

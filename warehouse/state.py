@@ -154,6 +154,8 @@ def restate_ledger(ledger: pl.DataFrame, reread: pl.DataFrame) -> pl.DataFrame:
 def reference_fingerprint(reference: Reference) -> str:
     """A hash of the reference frames: outputs are recomputed when an administrator edits them."""
     digest = hashlib.sha256(str(reference.deadline_days).encode())
+    # and the schema: a new output table or column is filled by the next run, not left empty
+    digest.update(db.schema_fingerprint().encode())
     for frame in (reference.units, reference.crosswalk, reference.clusters,
                   reference.indicators, reference.rules):
         digest.update(frame.write_csv().encode())

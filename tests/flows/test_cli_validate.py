@@ -127,3 +127,22 @@ def test_run_strict_rejects_files_with_bad_values(tmp_path, prefect_harness):
         con.close()
     assert codes == [("F_STRICT_VALUE_ERRORS", None, None), ("V_NOT_A_NUMBER", 29, "E")]
     assert values == [(0,)]
+
+
+def test_validate_a_link_is_not_followed_and_names_are_escaped(tmp_path):
+    secret = tmp_path / "secret.csv"
+    secret.write_text("ma_don_vi,ky_bao_cao,ma_chi_tieu,gia_tri\nTOP-SECRET,1,2,3\n")
+    link = tmp_path / "bao_cao.csv"
+    link.symlink_to(secret)
+    lock = tmp_path / "~$bao_cao.xlsx"
+    lock.write_bytes(b"\x0bNguyen Van A")
+    odd = tmp_path / "hai\ndong.csv"
+    odd.write_bytes(secret.read_bytes().replace(b"TOP-SECRET", b"00001"))
+    result = invoke("validate", str(link), str(lock), str(odd))
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0] == f"{link}: rejected"
+    assert lines[1] == "  F_SYMLINK [whole file]"
+    assert f"{tmp_path}/~$bao_cao.xlsx: skipped" in lines
+    assert any(line.startswith(f"{tmp_path}/hai\\ndong.csv: rejected") for line in lines)
+    assert "TOP-SECRET" not in result.output

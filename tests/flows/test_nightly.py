@@ -126,3 +126,21 @@ def test_nightly_writes_parquet_partitioned_by_period(demo_run):
     from_duckdb = query(data_dir, "select * exclude (period) from mart.district_summary "
                         "where period = '2021-Q3'")
     assert_frame_equal(from_parquet, from_duckdb)
+
+
+def test_nightly_restated_history_keeps_every_sum_total(demo_run):
+    data_dir, *_ = demo_run
+    diff = query(data_dir, """
+        with reported as (
+            select period, indicator_code, sum(value) as v from core.ward_values
+            join core.indicators using (indicator_code) where aggregation = 'sum' group by all),
+        restated as (
+            select period, indicator_code, sum(value) as v from core.ward_values_current
+            join core.indicators using (indicator_code) where aggregation = 'sum' group by all)
+        select r.period, r.indicator_code, r.v, c.v as restated
+        from reported r full join restated c using (period, indicator_code)
+        where abs(coalesce(r.v, 0) - coalesce(c.v, 0)) > 1e-6
+    """)
+    sums = query(data_dir, "select count(*) from core.indicators where aggregation = 'sum'")
+    assert sums.item() > 20
+    assert diff.is_empty(), diff

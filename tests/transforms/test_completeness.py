@@ -6,8 +6,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from transforms.completeness import completeness
-from transforms.schema import CLUSTERS, COMPLETENESS, UNITS
+from transforms.completeness import completeness, ward_completeness
+from transforms.periods import period_order, with_period_order
+from transforms.schema import CLUSTERS, COMPLETENESS, UNITS, WARD_COMPLETENESS
 
 REFORM = date(2025, 7, 1)
 ERA_END = date(2025, 6, 30)
@@ -199,3 +200,100 @@ def test_completeness_no_periods_gives_empty_frame():
     result = completeness(RECEIVED, UNITS_FRAME, CLUSTERS_FRAME, [], DEADLINE_DAYS)
 
     assert result.is_empty() and result.schema == pl.Schema(COMPLETENESS)
+
+
+COUNTING = pl.DataFrame(
+    [
+        ("W1", "2021-Q1", "h1", "w1-q1.xlsx", "accepted", 0),
+        ("W1", "2021-H1", "h2", "w1-h1.xlsx", "accepted_with_errors", 2),
+        ("W2", "2021-Q1", "h3", "w2-q1.csv", "accepted", 0),
+    ],
+    schema={"ward_code": pl.String, "period": pl.String, "file_hash": pl.String,
+            "file_name": pl.String, "file_status": pl.String, "values_dropped": pl.Int32},
+    orient="row",
+)
+
+
+@pytest.fixture(scope="module")
+def wards() -> pl.DataFrame:
+    return ward_completeness(RECEIVED, COUNTING, UNITS_FRAME,
+                             ["2021-H1", "2021-Q1", "2021-Q2", "2025-Q3"], DEADLINE_DAYS)
+
+
+def test_ward_completeness_q1_whole_frame(wards):
+    q1 = wards.filter(pl.col("period") == "2021-Q1").drop("period_start", "period_order",
+                                                           "province_code")
+
+    assert q1.rows() == [
+        ("2021-Q1", "D1", "Quận Một", "W1", "Phường 1", 1, True, True, 0,
+         datetime(2021, 4, 10, 23, 59, 59), "h1", "w1-q1.xlsx", "accepted", 0),
+        ("2021-Q1", "D1", "Quận Một", "W2", "Phường 2", 2, True, False, 1,
+         datetime(2021, 4, 11), "h3", "w2-q1.csv", "accepted", 0),
+        ("2021-Q1", "D1", "Quận Một", "W4", "Phường 4", 3, True, True, 0,
+         datetime(2021, 4, 1), None, None, None, None),
+        ("2021-Q1", "D2", "Quận Hai", "W3", "Phường 3", 1, False, False, None,
+         None, None, None, None, None),
+    ]
+
+
+def test_ward_completeness_derived_quarter_has_no_file_of_its_own(wards):
+    # W1's Q2 is H1 − Q1: whole (on time) when H1 came, but no report is the Q2 one
+    w1 = wards.filter((pl.col("ward_code") == "W1") & (pl.col("period") == "2021-Q2"))
+
+    assert w1.select("is_received", "is_on_time", "days_late", "received_at", "file_hash").row(0) \
+        == (True, True, 0, datetime(2021, 7, 5), None)
+
+
+def test_ward_completeness_late_days_counted_from_the_due_day(wards):
+    # W2's Q2 arrived 20/07; due 10/07: 10 days late (and so its H1, made of Q1 + Q2)
+    w2 = wards.filter(pl.col("ward_code") == "W2").sort("period_order")
+
+    assert w2.select("period", "days_late").rows() == [
+        ("2021-Q1", 1), ("2021-Q2", 10), ("2021-H1", 10)]
+
+
+def test_ward_completeness_adds_up_to_completeness(wards, result):
+    counts = (wards.filter(pl.col("district_code").is_not_null())
+              .group_by("period", "district_code")
+              .agg(pl.len().cast(pl.Int32).alias("wards_expected"),
+                   pl.col("is_received").sum().cast(pl.Int32).alias("wards_received"),
+                   pl.col("is_on_time").sum().cast(pl.Int32).alias("wards_on_time"))
+              .sort("period", "district_code"))
+    districts = (result.filter((pl.col("level") == "district") & (pl.col("wards_expected") > 0))
+                 .select("period", pl.col("unit_code").alias("district_code"), "wards_expected",
+                         "wards_received", "wards_on_time")
+                 .sort("period", "district_code"))
+
+    assert_frame_equal(counts, districts)
+
+
+def test_ward_completeness_after_reform_wards_have_no_district(wards):
+    post = wards.filter(pl.col("period") == "2025-Q3")
+
+    assert post.select("district_code", "ward_code", "ward_order", "is_received").rows() == [
+        (None, "N1", 1, True), (None, "N2", 2, False)]
+
+
+def test_ward_completeness_rows_in_reporting_order(wards):
+    assert wards.schema == pl.Schema(WARD_COMPLETENESS)
+    assert wards["period"].unique(maintain_order=True).to_list() == [
+        "2021-Q1", "2021-Q2", "2021-H1", "2025-Q3"]
+    assert wards["period_order"].unique(maintain_order=True).to_list() == [
+        20211, 20212, 20213, 20254]
+    assert wards["province_code"].unique().to_list() == ["C"]
+
+
+def test_period_order_sorts_in_reporting_order():
+    periods = ["2022-Q1", "2021-Y", "2021-H2", "2021-Q4", "2021-9M", "2021-Q3", "2021-H1",
+               "2021-Q2", "2021-Q1"]
+
+    assert sorted(periods, key=period_order) == [
+        "2021-Q1", "2021-Q2", "2021-H1", "2021-Q3", "2021-9M", "2021-Q4", "2021-H2", "2021-Y",
+        "2022-Q1"]
+
+
+def test_with_period_order_null_for_what_is_not_a_period():
+    frame = pl.DataFrame({"period": ["2021-H2", None, "Quý 5"]})
+
+    assert with_period_order(frame).rows() == [
+        ("2021-H2", date(2021, 7, 1), 20217), (None, None, None), ("Quý 5", None, None)]

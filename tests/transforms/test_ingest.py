@@ -350,7 +350,9 @@ def _real_xlsx_bytes(tmp_path: Path) -> bytes:
 
 @pytest.mark.parametrize("name,make,code,found", [
     ("ghi_chu.docx", lambda t: b"Ghi chu", "F_UNSUPPORTED_TYPE", ".docx"),
-    ("bao_cao.xls", lambda t: b"\xd0\xcf\x11\xe0", "F_UNSUPPORTED_TYPE", ".xls"),
+    ("hong.xls", lambda t: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "F_UNREADABLE",
+     None),
+    ("bao_cao.xlsx.pdf", lambda t: b"%PDF-1.4", "F_UNSUPPORTED_TYPE", ".pdf"),
     ("hong.xlsx", lambda t: b"PK\x03\x04 not really a workbook" * 10, "F_UNREADABLE", None),
     ("rong.xlsx", lambda t: b"", "F_EMPTY_FILE", "0 byte"),
     ("rong.csv", lambda t: b"", "F_EMPTY_FILE", "0 byte"),
@@ -459,7 +461,8 @@ BAD_ROWS = [
     ([5, "ty_le_hoa_tang", "x", "%", "120%"], "V_PERCENT_OUT_OF_RANGE", "120%"),
     ([6, None, "Số cuộc họp tổ dân phố", "cuộc", 4], "V_UNKNOWN_INDICATOR",
      "Số cuộc họp tổ dân phố"),
-    ([7, "quy_vi_nguoi_ngheo", "x", "VND", "9" * 400], "V_NOT_A_NUMBER", "9" * 400),
+    ([7, "quy_vi_nguoi_ngheo", "x", "VND", "9" * 400], "V_NOT_A_NUMBER",
+     "9" * 120 + "… (+280)"),  # quoted back cut (transforms.findings.quoted)
     ([8, "quy_cuu_tro", "x", "VND", 1e18], "V_TOO_LARGE", "1000000000000000000"),
     ([9, "quy_vi_bien_dao", "x", "VND", "1.000.000 tỷ"], "V_TOO_LARGE", "1.000.000 tỷ"),
     ([10, "hoi_cho_hang_viet", "x", "cuộc", True], "V_NOT_A_NUMBER", "true"),
@@ -514,3 +517,16 @@ def test_ingest_every_finding_message_is_bilingual_and_filled(tmp_path, referenc
     for vi, en in messages.rows():
         assert "{" not in vi + en and len(vi) > 30 and len(en) > 30
         assert vi != en
+
+
+def test_cap_findings_keeps_the_first_and_counts_the_rest():
+    from transforms.findings import cap_findings, findings_frame, make_finding
+
+    rows = [make_finding("V_NOT_A_NUMBER", file_hash="a", found=str(n), row=n) for n in range(5)]
+    rows += [make_finding("V_NEGATIVE", file_hash="b", found="-1"),
+             make_finding("R_OUTLIER", file_hash=None)]
+    capped = cap_findings(findings_frame(rows), 2)
+    assert capped.select("file_hash", "finding_code", "found_text").rows() == [
+        ("a", "V_NOT_A_NUMBER", "0"), ("a", "V_NOT_A_NUMBER", "1"), ("b", "V_NEGATIVE", "-1"),
+        (None, "R_OUTLIER", None), ("a", "I_FINDINGS_TRUNCATED", "5")]
+    assert capped["message_en"][-1].startswith("3 more findings of this file are not listed")

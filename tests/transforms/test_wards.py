@@ -68,7 +68,10 @@ def nfd(text: str) -> str:
         (" 00001 ", None, None, "2021-Q3", "00001"),
         ("1", None, None, "2021-Q3", "00001"),  # a number lost its leading zeros
         ("1.0", None, None, "2021-Q3", "00001"),  # ... or came through a float
-        ("00001", "Phường Trúc Bạch", "Quận Ba Đình", "2021-Q3", "00001"),  # the code wins
+        ("00001", "Phường Phúc Xá", "Quận Ba Đình", "2021-Q3", "00001"),  # all three agree
+        ("00001", "Phuc Xa", "Q. Ba Dinh", "2021-Q3", "00001"),  # spelling variants agree
+        ("00001", "Phường Phúc Xa Mới", None, "2021-Q3", "00001"),  # a typo names nothing else
+        ("00013", "Thị trấn Sóc Sơn", "Quận Ba Đình X", "2021-Q3", "00013"),  # ... nor here
         ("00004", None, None, "2021-Q3", "00004"),
         ("00004", None, None, "2025-Q3", "00004"),  # same code, the post-2025 ward
         # by name within the district, any prefix, case or Unicode form
@@ -115,6 +118,7 @@ def test_match_wards_finds(
         "match_error": None,
         "candidates": None,
         "found": None,
+        "by_code": None,
     }
 
 
@@ -134,6 +138,11 @@ def test_match_wards_finds(
          "99999 / Phường Phúc Xá"),
         (None, "Tân Dân", None, "2021-Q3", "F_WARD_AMBIGUOUS", "Tân Dân"),
         (None, "phu minh", "Sóc Sơn", "2021-Q3", "F_WARD_AMBIGUOUS", "phu minh"),
+        # a valid code of another ward: the name (or the district) says which ward it is not
+        ("00001", "Phường Trúc Bạch", "Quận Ba Đình", "2021-Q3", "F_WARD_MISMATCH",
+         "Phường Trúc Bạch"),
+        ("00010", "Phường Phúc Xá", None, "2021-Q3", "F_WARD_MISMATCH", "Phường Phúc Xá"),
+        ("00001", None, "Huyện Sóc Sơn", "2021-Q3", "F_WARD_MISMATCH", "Huyện Sóc Sơn"),
     ],
 )
 def test_match_wards_fails(
@@ -173,6 +182,37 @@ def test_match_wards_unknown_after_2025_offers_post_2025_wards() -> None:
     assert "Quận" not in result["candidates"]
 
 
+def test_match_wards_mismatch_names_both_wards() -> None:
+    result = _match_one("00010", "Phường Phúc Xá", "Quận Ba Đình", "2021-Q3")
+
+    assert result["by_code"] == "Xã Minh Trí (00010, Huyện Sóc Sơn)"
+    assert result["candidates"] == "Phường Phúc Xá (00001, Quận Ba Đình)"
+
+
+def test_match_wards_former_name_of_the_same_ward_agrees() -> None:
+    # 00235 was Phường Ngã Tư Sở until 2024 and Phường Thịnh Quang in 2025 (it took the name of
+    # the ward merged into it); a 2025 file still headed with the former name is that ward.
+    renamed = pl.DataFrame(
+        [("01", "Thành phố Hà Nội", "city", None, "01", ERA_START, None),
+         ("006", "Quận Đống Đa", "district", "01", "01", ERA_START, ERA_END),
+         ("00223", "Phường Thịnh Quang", "ward", "006", "01", ERA_START, date(2024, 12, 31)),
+         ("00235", "Phường Ngã Tư Sở", "ward", "006", "01", ERA_START, date(2024, 12, 31)),
+         ("00235", "Phường Thịnh Quang", "ward", "006", "01", date(2025, 1, 1), ERA_END)],
+        schema=UNITS, orient="row")
+
+    def match(code: str | None, name: str, period: str) -> tuple:
+        headers = pl.DataFrame([("f", code, name, "Quận Đống Đa", period)],
+                               schema=HEADER_SCHEMA, orient="row")
+        row = match_wards(headers, renamed).row(0, named=True)
+        return row["matched_ward_code"], row["match_error"]
+
+    assert match("00235", "Phường Ngã Tư Sở", "2025-Q1") == ("00235", None)
+    assert match(None, "Phường Thịnh Quang", "2021-Q3") == ("00223", None)
+    assert match(None, "Phường Thịnh Quang", "2025-Q1") == ("00235", None)
+    assert match("00235", "Phường Thịnh Quang", "2021-Q3") == (None, "F_WARD_MISMATCH")
+    assert match("00223", "Phường Thịnh Quang", "2025-Q1") == (None, "F_WARD_UNKNOWN")
+
+
 def test_match_wards_whole_frame_keeps_order_and_schema() -> None:
     headers = pl.DataFrame(
         [
@@ -187,11 +227,11 @@ def test_match_wards_whole_frame_keeps_order_and_schema() -> None:
     )
     expected = pl.DataFrame(
         [
-            ("a", "00001", None, None, None),
-            ("b", "00010", None, None, None),
-            ("c", None, "F_WARD_MISSING", None, None),
-            ("d", None, "F_WARD_UNKNOWN", "", "115"),
-            ("e", "00097", None, None, None),
+            ("a", "00001", None, None, None, None),
+            ("b", "00010", None, None, None, None),
+            ("c", None, "F_WARD_MISSING", None, None, None),
+            ("d", None, "F_WARD_UNKNOWN", "", "115", None),
+            ("e", "00097", None, None, None, None),
         ],
         schema=MATCH_SCHEMA,
         orient="row",

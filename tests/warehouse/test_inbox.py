@@ -7,7 +7,14 @@ import time
 import pytest
 
 from warehouse import db, inbox, state
-from warehouse.inbox import ChangedWhileReading, archive_path, discover, keep_copy, with_hashes
+from warehouse.inbox import (
+    ChangedWhileReading,
+    archive_path,
+    discover,
+    display_name,
+    keep_copy,
+    with_hashes,
+)
 from warehouse.readers import read_batch
 
 
@@ -49,17 +56,54 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def test_discover_lists_reports_in_sub_folders_and_skips_office_litter(tmp_path):
+def test_discover_lists_every_entry_and_marks_office_litter_skipped(tmp_path):
     (tmp_path / "quan_1" / "q3").mkdir(parents=True)
     (tmp_path / "quan_1" / "q3" / "00001.xlsx").write_bytes(b"a")
     (tmp_path / "00002.csv").write_bytes(b"bb")
+    (tmp_path / ".late_00394.csv").write_bytes(b"ccc")
     for litter in ("~$00001.xlsx", ".DS_Store", "Thumbs.db"):
         (tmp_path / "quan_1" / litter).write_bytes(b"x")
 
     found = discover(tmp_path)
 
-    assert [f.relative_path for f in found] == ["00002.csv", "quan_1/q3/00001.xlsx"]
-    assert [f.size_bytes for f in found] == [2, 1]
+    assert [(f.relative_path, f.size_bytes, f.problem) for f in found] == [
+        (".late_00394.csv", 3, ""),
+        ("00002.csv", 2, ""),
+        ("quan_1/.DS_Store", 1, "I_SKIPPED_SYSTEM_FILE"),
+        ("quan_1/Thumbs.db", 1, "I_SKIPPED_SYSTEM_FILE"),
+        ("quan_1/q3/00001.xlsx", 1, ""),
+        ("quan_1/~$00001.xlsx", 1, "I_SKIPPED_LOCK_FILE"),
+    ]
+
+
+@pytest.mark.parametrize(("raw", "shown"), [
+    ("Phường ư.csv".encode(), "Phường ư.csv"),
+    (b"bad\xff\xfe.csv", "bad\\xff\\xfe.csv"),
+    (b"two\nlines.csv", "two\\nlines.csv"),
+    (b"esc\x1b[31mred.csv", "esc\\x1b[31mred.csv"),
+    ("rtl\u202egpj.csv".encode(), "rtl\\u202egpj.csv"),
+])
+def test_display_name_escapes_bytes_and_control_characters(raw, shown):
+    assert display_name(os.fsdecode(raw)) == shown
+
+
+def test_discover_records_links_and_special_files_without_opening_them(tmp_path):
+    outside = tmp_path / "outside.csv"
+    outside.write_text("secret")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "link.csv").symlink_to(outside)
+    (inbox / "folder_link").symlink_to(tmp_path)
+    os.mkfifo(inbox / "pipe.csv")
+
+    found = with_hashes(discover(inbox))
+
+    assert [(f.relative_path, f.problem, f.problem_text) for f in found] == [
+        ("folder_link", "F_SYMLINK", str(tmp_path)),
+        ("link.csv", "F_SYMLINK", str(outside)),
+        ("pipe.csv", "F_SPECIAL_FILE", "FIFO"),
+    ]
+    assert all(len(f.file_hash) == 64 for f in found)
 
 
 def test_an_unchanged_file_is_not_hashed_again(tmp_path, monkeypatch):
@@ -103,3 +147,48 @@ def test_the_scan_index_trusts_only_files_that_settled_before_the_scan(tmp_path)
 
     assert just_written["00001.csv"][0] != found[0].stat_key  # will be hashed again
     assert settled == {"00001.csv": (found[0].stat_key, _sha256(b"report"))}
+
+
+def test_with_hashes_a_file_gone_before_hashing_is_its_own_finding(tmp_path):
+    (tmp_path / "00001.csv").write_bytes(b"report")
+    (tmp_path / "00002.csv").write_bytes(b"other")
+    found = discover(tmp_path)
+    (tmp_path / "00002.csv").unlink()  # moved away by the operator mid-scan
+
+    hashed = with_hashes(found)
+
+    assert [(f.relative_path, f.problem) for f in hashed] == [
+        ("00001.csv", ""), ("00002.csv", "F_UNREADABLE_FILE")]
+    assert hashed[1].problem_text == "No such file or directory"
+    assert hashed[0].file_hash == hashlib.sha256(b"report").hexdigest()
+    assert inbox.scan_index(hashed, 0).keys() == {"00001.csv"}  # never trusted next time
+
+
+@pytest.mark.parametrize(("suffix", "name"), [
+    (".XLSX", "h.xlsx"), (".csv", "h.csv"), ("", "h"), ("." + "x" * 240, "h"),
+    (".xlsx\n", "h"), (".tar-gz", "h"),
+])
+def test_archive_path_keeps_only_a_short_plain_extension(tmp_path, suffix, name):
+    assert archive_path(tmp_path, "h", suffix) == tmp_path / name
+
+
+def test_remove_orphan_temporaries_leaves_archived_files(tmp_path):
+    kept = ["a" * 64 + ".xlsx", "b" * 64 + ".tmp", "c" * 64]
+    orphans = [".%s.xlsx.tmp123" % ("a" * 64), "d" * 64 + ".csv.tmp99"]
+    for name in kept + orphans:
+        (tmp_path / name).write_bytes(b"x")
+    assert inbox.remove_orphan_temporaries(tmp_path) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(kept)
+
+
+def test_keep_copy_from_streams_and_checks_the_hash(tmp_path):
+    data = os.urandom(3 * 2 ** 20 + 5)
+    source = tmp_path / "big.csv"
+    source.write_bytes(data)
+    target = tmp_path / "archive" / "big.csv"
+    with open(source, "rb") as handle:
+        inbox.keep_copy_from(handle, hashlib.sha256(data).hexdigest(), target)
+    assert target.read_bytes() == data
+    with open(source, "rb") as handle, pytest.raises(ChangedWhileReading):
+        inbox.keep_copy_from(handle, "0" * 64, tmp_path / "archive" / "other.csv")
+    assert sorted(p.name for p in (tmp_path / "archive").iterdir()) == ["big.csv"]

@@ -1,6 +1,6 @@
 """Tests for warehouse/reference.py over the shipped reference files (and tiny ones in tmp_path)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 import pytest
@@ -19,6 +19,8 @@ from warehouse.reference import (
 )
 
 DISTRICT_ERA_DAY = date(2021, 9, 30)
+MERGER_DAY = date(2025, 1, 1)
+AFTER_MERGER_DAY = date(2025, 3, 31)
 REFORM_DAY = date(2025, 7, 1)
 POST_REFORM_DAY = date(2025, 9, 30)
 
@@ -84,9 +86,47 @@ def test_load_units_hanoi_district_era():
     districts = on_day.filter(pl.col("level") == "district")
     wards = on_day.filter(pl.col("level") == "ward")
 
-    assert count_by_level(on_day) == {"city": 1, "district": 30, "ward": 526}
+    assert count_by_level(on_day) == {"city": 1, "district": 30, "ward": 579}
     assert districts["parent_code"].unique().to_list() == ["01"]
     assert wards["parent_code"].is_in(districts["unit_code"].implode()).all()
+    after = units_valid_on(load_units("01"), AFTER_MERGER_DAY)
+    assert count_by_level(after) == {"city": 1, "district": 30, "ward": 526}
+
+
+def wards_of(district_code: str, day: date, province: str = "01") -> dict[str, str]:
+    on_day = units_valid_on(load_units(province), day)
+    wards = on_day.filter((pl.col("level") == "ward") & (pl.col("parent_code") == district_code))
+    return dict(wards.select("unit_code", "unit_name").iter_rows())
+
+
+def test_dong_da_had_21_wards_until_the_2025_mergers_then_17():
+    # Đống Đa's Q3 2021 conference report: "Chủ tịch Ủy ban MTTQ Việt Nam 21 phường".
+    in_2021, in_2025 = wards_of("006", DISTRICT_ERA_DAY), wards_of("006", AFTER_MERGER_DAY)
+
+    assert (len(in_2021), len(in_2025)) == (21, 17)
+    assert {c: in_2021[c] for c in ("00184", "00211", "00220", "00223", "00235")} == {
+        "00184": "Phường Quốc Tử Giám", "00211": "Phường Trung Phụng",
+        "00220": "Phường Phương Liên", "00223": "Phường Thịnh Quang",
+        "00235": "Phường Ngã Tư Sở"}
+    assert set(in_2021) - set(in_2025) == {"00184", "00211", "00220", "00223"}
+    # 00235 kept its code and took Thịnh Quang's name; 00181 took Quốc Tử Giám's.
+    assert in_2025["00235"] == "Phường Thịnh Quang"
+    assert in_2025["00181"] == "Phường Văn Miếu Quốc Tử Giám"
+
+
+def test_quan_11_had_16_wards_in_2021_and_10_in_2025():
+    assert len(wards_of("772", DISTRICT_ERA_DAY, "79")) == 16
+    assert len(wards_of("772", AFTER_MERGER_DAY, "79")) == 10
+
+
+def test_the_2025_mergers_map_each_gone_ward_into_the_ward_it_joined():
+    mergers = load_crosswalk("01").filter(pl.col("effective_date") == MERGER_DAY)
+    went_into = dict(mergers.select("old_code", "new_code").iter_rows())
+
+    assert mergers.height == 579 - 526
+    # Sourced from the package's former-name aliases (and Thịnh Quang's name, kept by 00235).
+    assert {c: went_into[c] for c in ("00184", "00211", "00220", "00223")} == {
+        "00184": "00181", "00211": "00202", "00220": "00226", "00223": "00235"}
 
 
 def test_load_units_hanoi_after_reform():
@@ -132,28 +172,16 @@ def test_load_units_key_is_unique(all_units: pl.DataFrame):
     assert not all_units.select("unit_code", "level", "valid_from").is_duplicated().any()
 
 
-def test_load_units_parent_valid_over_whole_validity(all_units: pl.DataFrame):
-    children = all_units.filter(pl.col("level") != "city")
-    parents = all_units.select(
-        pl.col("unit_code").alias("parent_code"),
-        pl.col("valid_from").alias("parent_from"),
-        pl.col("valid_to").alias("parent_to"),
-    )
-    far_future = date(9999, 12, 31)
-    covered = (
-        children.join(parents, on="parent_code", how="left")
-        .filter(
-            (pl.col("parent_from") <= pl.col("valid_from"))
-            & (
-                pl.col("parent_to").fill_null(far_future)
-                >= pl.col("valid_to").fill_null(far_future)
-            )
-        )
-        .select("unit_code", "level", "valid_from")
-        .unique()
-    )
+@pytest.mark.parametrize("day", [date(2020, 1, 1), DISTRICT_ERA_DAY, date(2024, 12, 31),
+                                 MERGER_DAY, date(2025, 6, 30), REFORM_DAY, POST_REFORM_DAY])
+def test_load_units_every_unit_has_its_parent_valid_the_same_day(all_units: pl.DataFrame,
+                                                                  day: date):
+    on_day = units_valid_on(all_units, day)
+    children = on_day.filter(pl.col("level") != "city")
+    parents = on_day.select(pl.col("unit_code").alias("parent_code")).unique()
 
-    assert covered.height == children.height
+    assert children.join(parents, on="parent_code", how="anti").is_empty()
+    assert on_day.select("unit_code", "level").is_duplicated().sum() == 0  # one name a day
 
 
 def test_load_units_city_has_no_parent(all_units: pl.DataFrame):
@@ -167,6 +195,11 @@ def test_load_units_hcmc():
     units = load_units("79")
 
     assert count_by_level(units_valid_on(units, DISTRICT_ERA_DAY)) == {
+        "city": 1,
+        "district": 22,
+        "ward": 312,
+    }
+    assert count_by_level(units_valid_on(units, AFTER_MERGER_DAY)) == {
         "city": 1,
         "district": 22,
         "ward": 273,
@@ -226,13 +259,17 @@ def test_units_valid_on_boundaries(day: date, expected: list[str]):
 def test_load_crosswalk_codes_are_wards_of_the_right_era(all_units: pl.DataFrame):
     crosswalk = load_crosswalk("all")
     wards = all_units.filter(pl.col("level") == "ward")
-    old_wards = wards.filter(pl.col("valid_to") < REFORM_DAY)["unit_code"]
-    new_wards = wards.filter(pl.col("valid_from") >= REFORM_DAY)["unit_code"]
+    before = {day: set(units_valid_on(wards, day - timedelta(days=1))["unit_code"])
+              for day in (MERGER_DAY, REFORM_DAY)}
+    after = {day: set(units_valid_on(wards, day)["unit_code"]) for day in (MERGER_DAY, REFORM_DAY)}
 
     assert crosswalk.schema == pl.Schema(schema.CROSSWALK)
-    assert crosswalk["old_code"].is_in(old_wards.implode()).all()
-    assert crosswalk["new_code"].is_in(new_wards.implode()).all()
-    assert (crosswalk["effective_date"] == REFORM_DAY).all()
+    assert set(crosswalk["effective_date"]) == {MERGER_DAY, REFORM_DAY}
+    for old, new, day in crosswalk.select("old_code", "new_code", "effective_date").iter_rows():
+        assert old in before[day] and new in after[day], (old, new, day)
+    # The mergers map exactly the wards that disappeared that day.
+    mergers = crosswalk.filter(pl.col("effective_date") == MERGER_DAY)
+    assert set(mergers["old_code"]) == before[MERGER_DAY] - after[MERGER_DAY]
 
 
 def test_load_crosswalk_one_default_per_old_ward(all_units: pl.DataFrame):
@@ -240,7 +277,7 @@ def test_load_crosswalk_one_default_per_old_ward(all_units: pl.DataFrame):
     old_wards = all_units.filter((pl.col("level") == "ward") & (pl.col("valid_to") < REFORM_DAY))
 
     defaults = crosswalk.filter("is_default")
-    assert defaults["old_code"].n_unique() == defaults.height
+    assert defaults.select("old_code", "effective_date").is_duplicated().sum() == 0
     assert set(defaults["old_code"]) == set(old_wards["unit_code"])
 
 
@@ -248,7 +285,7 @@ def test_load_crosswalk_hanoi_trucbach_goes_to_badinh():
     crosswalk = load_crosswalk("01")
 
     assert crosswalk.filter(pl.col("old_code") == "00004")["new_code"].to_list() == ["00004"]
-    assert crosswalk["old_code"].n_unique() == 526
+    assert crosswalk["old_code"].n_unique() == 579
 
 
 def test_load_clusters_cum_so_2():

@@ -28,8 +28,8 @@ comment on column raw.files.size_bytes is 'Kích thước (byte) / Size in bytes
 comment on column raw.files.seen_at is 'Thời điểm lần chạy đầu tiên thấy tệp / When a run first saw the file';
 comment on column raw.files.received_at is 'Thời điểm tệp được đưa vào hộp thư (ngày sửa đổi tệp), dùng để xét đúng hạn / When the file landed in the inbox (its modification time); decides timeliness';
 comment on column raw.files.file_format is 'Định dạng: xlsx, csv, json, other / Format';
-comment on column raw.files.ingest_status is 'Kết quả đọc và kiểm tra: accepted, accepted_with_errors, rejected, duplicate / What reading and checking decided';
-comment on column raw.files.status is 'Trạng thái: accepted, accepted_with_errors, rejected, duplicate, superseded / Status, superseded when a later report for the same ward and period won';
+comment on column raw.files.ingest_status is 'Kết quả đọc và kiểm tra: accepted, accepted_with_errors, rejected, duplicate, skipped (tệp khóa Office, tệp hệ thống) / What reading and checking decided';
+comment on column raw.files.status is 'Trạng thái: accepted, accepted_with_errors, rejected, duplicate, superseded, skipped / Status, superseded when a later report for the same ward and period won, skipped for an Office lock file or OS litter (recorded, never counted)';
 comment on column raw.files.ward_code is 'Mã phường/xã đã xác định / Ward code identified';
 comment on column raw.files.period is 'Kỳ báo cáo chuẩn (2021-Q3, 2022-H1...) / Canonical period id';
 comment on column raw.files.report_date is 'Ngày lập báo cáo / Report date (Ngày lập)';
