@@ -214,13 +214,14 @@ def test_downloads_list_the_pack_and_serve_only_files_inside_reports(data_copy):
     client = client_for(data_copy)
     page = text_of(client.get("/downloads").text)
     assert "Báo cáo hội nghị Conference pack : 2021-Q2" in page  # the latest period first
-    assert "001 Quận Ba Đình 001 Quận Ba Đình.xlsx — 001 Quận Ba Đình.md" in page
-    assert "01 Thành phố Hà Nội — 01 Thành phố Hà Nội.docx —" in page
+    # the city first, then districts; a link per format with its size
+    assert ("01 Thành phố Hà Nội — ⬇ .docx 1 KB — 001 Quận Ba Đình ⬇ .xlsx 1 KB — ⬇ .md 1 KB"
+            in page)
     got = client.get("/downloads/2021-Q2/001%20Qu%E1%BA%ADn%20Ba%20%C4%90%C3%ACnh.xlsx")
     assert got.status_code == 200 and got.content == b"xlsx bytes"
     assert got.headers["content-type"].startswith("application/vnd.openxmlformats")
     older = text_of(client.get("/downloads?period=2021-Q1").text)
-    assert "001 Quận Ba Đình.xlsx" in older and ".md" not in older
+    assert "001 Quận Ba Đình ⬇ .xlsx" in older and "⬇ .md" not in older
     for sneaky in ("/downloads/2021-Q2/..%2F..%2Fsecret.txt", "/downloads/..%2F/secret.txt",
                    "/downloads/2021-Q2/%2E%2E", "/downloads/2021-Q2/missing.xlsx"):
         assert client.get(sneaky).status_code == 404, sneaky
