@@ -29,6 +29,7 @@ from flows.console.security import clean_filename
 from flows.console.words import place_words, status_words
 from transforms.periods import period_end
 from warehouse import reference
+from warehouse.inbox import display_name
 
 router = APIRouter()
 
@@ -47,7 +48,8 @@ async def upload_files(request: Request) -> HTMLResponse:
         if _too_large(request, upload):
             saved.append((upload.filename or "", None))
             continue
-        saved.append((upload.filename or "", save_into_inbox(inbox, upload)))
+        saved.append((upload.filename or "", save_into_inbox(
+            inbox, upload, request.app.state.settings.umask)))
     answers = check_paths(request, saved, inbox)
     return render(request, "upload.html", {"answers": answers, "mode": "upload"})
 
@@ -94,12 +96,16 @@ def _too_large(request: Request, upload: UploadFile) -> bool:
     return (upload.size or 0) > request.app.state.limits.file_bytes
 
 
-def save_into_inbox(inbox: Path, upload: UploadFile) -> Path:
-    """Write the upload into the inbox under a clean, unused name; never replace a file."""
-    inbox.mkdir(parents=True, exist_ok=True)
+def save_into_inbox(inbox: Path, upload: UploadFile, umask: int = 0o077) -> Path:
+    """Write the upload into the inbox under a clean, unused name; never replace a file.
+
+    Modes follow the run's (`MTTQ_UMASK`, owner-only by default): folder 0700, file 0600.
+    """
+    inbox.mkdir(parents=True, exist_ok=True, mode=0o777 & ~umask)
     name = clean_filename(upload.filename or "")
     partial = inbox / f".upload-{secrets.token_hex(8)}.part"
-    with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), "wb") as out:
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 & ~umask)
+    with open(descriptor, "wb") as out:
         shutil.copyfileobj(upload.file, out)
     try:
         for candidate in _candidates(name):
@@ -150,7 +156,7 @@ def check_paths(request: Request, files: list[tuple[str, Path | None]],
     paths = [path for _, path in files if path is not None]
     outcome = validate_files(paths, strict=request.app.state.settings.strict) if paths else None
     by_path = {row["path"]: row for row in outcome.files.iter_rows(named=True)} if outcome \
-        else {}
+        else {}  # keyed as validate shows paths (display_name)
     limits = request.app.state.limits
     answers = []
     for original, path in files:
@@ -166,7 +172,7 @@ def check_paths(request: Request, files: list[tuple[str, Path | None]],
                                     "template report is about 20 KB: save it again without "
                                     "pictures."}]})
             continue
-        row = by_path[str(path)]
+        row = by_path[display_name(str(path))]
         findings = outcome.findings.filter(pl.col("file_hash") == row["file_hash"])
         ward = ward_and_district(row["ward_code"], row["period"]) if row["ward_code"] else None
         answers.append({

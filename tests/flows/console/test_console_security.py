@@ -240,3 +240,13 @@ def test_mttq_console_with_a_password_serves_every_host_behind_the_login(tmp_pat
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+def test_uploads_are_owner_only_as_a_runs_files(tmp_path):
+    client = client_for(tmp_path)
+    token = csrf_of(client.get("/upload").text)
+    client.post("/upload", data={"csrf_token": token},
+                files={"files": ("bc.csv", GOOD_CSV, "text/csv")})
+    assert stat.S_IMODE((tmp_path / "inbox").stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "inbox" / "bc.csv").stat().st_mode) == 0o600
+    assert [p.name for p in (tmp_path / "inbox").iterdir()] == ["bc.csv"]  # no .part left
