@@ -250,3 +250,16 @@ def test_uploads_are_owner_only_as_a_runs_files(tmp_path):
     assert stat.S_IMODE((tmp_path / "inbox").stat().st_mode) == 0o700
     assert stat.S_IMODE((tmp_path / "inbox" / "bc.csv").stat().st_mode) == 0o600
     assert [p.name for p in (tmp_path / "inbox").iterdir()] == ["bc.csv"]  # no .part left
+
+
+def test_console_on_a_taken_port_says_so_in_words(tmp_path):
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli_app, ["console", "--port", str(port), "--data-dir",
+                                              str(tmp_path)], catch_exceptions=False)
+    assert result.exit_code == 1
+    words = " ".join(result.output.split())
+    assert f"Không mở được cổng {port} trên 127.0.0.1 (cổng đang bận)" in words
+    assert f"Use another port: mttq console --port {port + 1} --data-dir {tmp_path}" in words
