@@ -26,10 +26,11 @@ from fastapi.responses import HTMLResponse
 from flows.checks import validate_files
 from flows.console.app import ConsoleError, render
 from flows.console.security import clean_filename
-from flows.console.words import place_words, status_words
+from flows.console.data import NotPublished, published, rows
+from flows.console.words import place_words, status_words, vn_date
 from transforms.periods import period_end
 from warehouse import reference
-from warehouse.inbox import display_name
+from warehouse.inbox import display_name, hash_file
 
 router = APIRouter()
 
@@ -51,6 +52,7 @@ async def upload_files(request: Request) -> HTMLResponse:
         saved.append((upload.filename or "", save_into_inbox(
             inbox, upload, request.app.state.settings.umask)))
     answers = check_paths(request, saved, inbox)
+    note_already_received(request, answers, [path for _, path in saved])
     return render(request, "upload.html", {"answers": answers, "mode": "upload"})
 
 
@@ -90,6 +92,28 @@ async def _uploads(request: Request) -> list[UploadFile]:
             413, f"Quá nhiều tệp ({len(files)}): tối đa {limits.files} tệp mỗi lần gửi.",
             f"Too many files ({len(files)}): at most {limits.files} at a time.")
     return files
+
+
+def note_already_received(request: Request, answers: list[dict],
+                          paths: list[Path | None]) -> None:
+    """Say when a dropped file has the same bytes as one a run already recorded: the next run
+    counts it as a duplicate (SPEC §5), so the ward's correction did not arrive."""
+    hashes = {str(path): hash_file(path) for path in paths if path is not None}
+    if not hashes:
+        return
+    try:
+        with published(request.app.state.settings, "raw.files") as con:
+            known = rows(con, "known_files", [list(hashes.values())])
+    except NotPublished:
+        return
+    first = {}
+    for row in known:
+        first.setdefault(row["file_hash"], row)
+    for answer, path in zip(answers, paths, strict=True):
+        seen = first.get(hashes.get(str(path), ""))
+        if seen:
+            answer["already"] = {"name": seen["original_path"], "when": vn_date(seen["received_at"]),
+                                 "status": status_words(seen["status"])}
 
 
 def _too_large(request: Request, upload: UploadFile) -> bool:

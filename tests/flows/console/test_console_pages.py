@@ -300,3 +300,18 @@ def test_run_output_marks_steps_done_and_shortens_prefect_log_lines():
     assert job.steps_done == ["load_reference_data", "scan_inbox"]
     assert list(job.output) == ["15:48:18 scan_inbox: Inbox: 32 files, 3 new (3 to read)",
                                 "Run 20261202-154817-275d completed / Đã chạy xong."]
+
+
+def test_dropping_a_file_already_received_says_it_will_be_a_duplicate(data_copy):
+    con = duckdb.connect(str(data_copy / "warehouse" / "mttq.duckdb"), read_only=True)
+    try:
+        original = con.execute("select original_path from raw.files where status = 'accepted' "
+                               "order by original_path limit 1").fetchall()[0][0]
+    finally:
+        con.close()
+    copy = data_copy / "inbox" / original
+    response = post_files(client_for(data_copy), "/upload", [copy])
+    page = text_of(response.text)
+    assert f"Nội dung giống hệt tệp đã nhận {original} (" in page
+    assert "lần tổng hợp sẽ coi là trùng lặp" in page
+    assert (data_copy / "inbox" / copy.name).read_bytes() == copy.read_bytes()  # kept anyway
