@@ -25,8 +25,8 @@ from fastapi.responses import HTMLResponse
 
 from flows.checks import validate_files
 from flows.console.app import ConsoleError, render
-from flows.console.security import clean_filename
 from flows.console.data import NotPublished, published, rows
+from flows.console.security import clean_filename
 from flows.console.words import place_words, status_words, vn_date
 from transforms.periods import period_end
 from warehouse import reference
@@ -112,7 +112,8 @@ def note_already_received(request: Request, answers: list[dict],
     for answer, path in zip(answers, paths, strict=True):
         seen = first.get(hashes.get(str(path), ""))
         if seen:
-            answer["already"] = {"name": seen["original_path"], "when": vn_date(seen["received_at"]),
+            answer["already"] = {"name": seen["original_path"],
+                                 "when": vn_date(seen["received_at"]),
                                  "status": status_words(seen["status"])}
 
 
