@@ -34,8 +34,8 @@ def query(name: str) -> str:
 def published(settings: Settings, *needs: str) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to the published file, closed at the end of the request.
 
-    Raises NotPublished when the file or one of the tables `needs` ("mart.ward_completeness")
-    is not there.
+    Raises NotPublished when the file is not there, or when a query finds a table missing
+    (naming it when it is one of `needs`, e.g. "mart.ward_completeness").
     """
     if not settings.published_db.exists():
         raise NotPublished()
@@ -52,11 +52,12 @@ def published(settings: Settings, *needs: str) -> Iterator[duckdb.DuckDBPyConnec
         con.close()
         raise NotPublished() from None
     try:
-        present = tables(con)
-        for table in needs:
-            if table not in present:
-                raise NotPublished(table)
         yield con
+    except duckdb.CatalogException:
+        # A table is missing (a file from an older version): name it if the page said which
+        # it needs. Checked only then: listing the catalog costs more than a page's queries.
+        missing = [table for table in needs if table not in tables(con)]
+        raise NotPublished(missing[0] if missing else None) from None
     finally:
         con.close()
 

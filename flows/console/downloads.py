@@ -36,11 +36,18 @@ def list_pack(reports: Path) -> list[dict]:
         for file in folder.iterdir():
             if file.is_file() and file.suffix in FORMATS and not file.name.startswith("."):
                 unit = units.setdefault(file.stem, {"name": file.stem, "files": {}})
-                unit["files"][file.suffix] = file.name
+                unit["files"][file.suffix] = {"name": file.name,
+                                              "kb": max(1, round(file.stat().st_size / 1024))}
         if units:
             found.append({"period": folder.name,
-                          "units": sorted(units.values(), key=lambda u: u["name"])})
+                          "units": sorted(units.values(), key=_unit_order)})
     return sorted(found, key=lambda p: period_sort_key(p["period"]), reverse=True)
+
+
+def _unit_order(unit: dict) -> tuple[bool, str]:
+    """The city (a 2-digit province code) first, then districts by code."""
+    code = unit["name"].split(" ", 1)[0]
+    return (not (code.isdigit() and len(code) == 2), unit["name"])
 
 
 @router.get("/downloads", response_class=HTMLResponse)

@@ -4,11 +4,12 @@ Each file comes with a message to send to the ward (copied with one click), in V
 file, what is wrong and where, and what to do. Filterable by district and period.
 """
 
+import duckdb
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from flows.console.app import render
-from flows.console.data import NotPublished, published, rows, tables
+from flows.console.data import NotPublished, published, rows
 from flows.console.words import place_words, status_words, vn_date
 from transforms.periods import period_sort_key
 from transforms.text import fold
@@ -22,8 +23,10 @@ def fixes_page(request: Request, district: str = "", period: str = "") -> HTMLRe
     try:
         with published(settings, "raw.files", "mart.findings") as con:
             found = rows(con, "fixes")
-            placed = rows(con, "ward_districts") if "mart.ward_completeness" in tables(con) \
-                else []
+            try:
+                placed = rows(con, "ward_districts")
+            except duckdb.CatalogException:  # a file from before mart.ward_completeness
+                placed = []
     except NotPublished as missing:
         return render(request, "not_published.html", {
             "table": missing.table, "title_vi": "Lỗi cần xử lý", "title_en": "What needs fixing"})

@@ -33,7 +33,8 @@ DEPLOYMENT = "nightly/nightly"
 POLL_S = 2.0
 BUSY_EXIT = 2  # `mttq run`: another run held the writer's lock
 # Prefect's log line of a task or flow run: `12:00:01.123 | INFO    | Task run 'scan_inbox-879' - …`
-LOG_LINE = re.compile(r"^(\d\d:\d\d:\d\d)\.\d+ \| \w+ +\| (?:Task|Flow) run '([^']+?)(?:-[0-9a-f]{3})?' - (.*)$")
+LOG_LINE = re.compile(r"^(\d\d:\d\d:\d\d)\.\d+ \| \w+ +\| (?:Task|Flow) run "
+                      r"'([^']+?)(?:-[0-9a-f]{3})?' - (.*)$")
 # The nightly flow's steps, as the operator reads them (task name -> words)
 STEPS = {
     "load_reference_data": ("Đọc danh mục đơn vị, chỉ tiêu", "Reference data"),

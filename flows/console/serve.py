@@ -1,5 +1,8 @@
 """`mttq console`: check the host against the password rule, then serve with uvicorn."""
 
+import errno
+import socket
+
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -40,6 +43,22 @@ def serve(console: Console, settings: Settings, host: str, port: int) -> int:
             f"Hãy đặt mật khẩu trước: {escape(_hint(settings))}\n"
             f"The console is not served beyond this machine ({escape(host)}) without an "
             f"operator password. Set one first: {escape(_hint(settings))}[/red]")
+        return 1
+    try:
+        with socket.create_server((host, port)):
+            pass  # uvicorn's own message for a taken port is an English log line
+    except OSError as problem:
+        busy = problem.errno == errno.EADDRINUSE
+        why_vi, why_en = ("cổng đang bận", "the port is in use") if busy else (
+            problem.strerror or "lỗi mạng", problem.strerror or "a network error")
+        console.print(
+            f"[red]Không mở được cổng {port} trên {escape(host)} ({escape(why_vi)}): có thể "
+            f"bảng điều khiển đã chạy. "
+            f"Dùng cổng khác: mttq console --port {port + 1} --data-dir {settings.data_dir}\n"
+            f"Cannot listen on {escape(host)}:{port} ({escape(why_en)}); the console may already "
+            f"be running. "
+            f"Use another port: mttq console --port {port + 1} --data-dir "
+            f"{settings.data_dir}[/red]")
         return 1
     app = create_app(settings, password_required=has_password)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host

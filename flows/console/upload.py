@@ -25,10 +25,12 @@ from fastapi.responses import HTMLResponse
 
 from flows.checks import validate_files
 from flows.console.app import ConsoleError, render
+from flows.console.data import NotPublished, published, rows
 from flows.console.security import clean_filename
-from flows.console.words import place_words, status_words
+from flows.console.words import place_words, status_words, vn_date
 from transforms.periods import period_end
 from warehouse import reference
+from warehouse.inbox import display_name, hash_file
 
 router = APIRouter()
 
@@ -47,8 +49,10 @@ async def upload_files(request: Request) -> HTMLResponse:
         if _too_large(request, upload):
             saved.append((upload.filename or "", None))
             continue
-        saved.append((upload.filename or "", save_into_inbox(inbox, upload)))
+        saved.append((upload.filename or "", save_into_inbox(
+            inbox, upload, request.app.state.settings.umask)))
     answers = check_paths(request, saved, inbox)
+    note_already_received(request, answers, [path for _, path in saved])
     return render(request, "upload.html", {"answers": answers, "mode": "upload"})
 
 
@@ -90,16 +94,43 @@ async def _uploads(request: Request) -> list[UploadFile]:
     return files
 
 
+def note_already_received(request: Request, answers: list[dict],
+                          paths: list[Path | None]) -> None:
+    """Say when a dropped file has the same bytes as one a run already recorded: the next run
+    counts it as a duplicate (SPEC §5), so the ward's correction did not arrive."""
+    hashes = {str(path): hash_file(path) for path in paths if path is not None}
+    if not hashes:
+        return
+    try:
+        with published(request.app.state.settings, "raw.files") as con:
+            known = rows(con, "known_files", [list(hashes.values())])
+    except NotPublished:
+        return
+    first = {}
+    for row in known:
+        first.setdefault(row["file_hash"], row)
+    for answer, path in zip(answers, paths, strict=True):
+        seen = first.get(hashes.get(str(path), ""))
+        if seen:
+            answer["already"] = {"name": seen["original_path"],
+                                 "when": vn_date(seen["received_at"]),
+                                 "status": status_words(seen["status"])}
+
+
 def _too_large(request: Request, upload: UploadFile) -> bool:
     return (upload.size or 0) > request.app.state.limits.file_bytes
 
 
-def save_into_inbox(inbox: Path, upload: UploadFile) -> Path:
-    """Write the upload into the inbox under a clean, unused name; never replace a file."""
-    inbox.mkdir(parents=True, exist_ok=True)
+def save_into_inbox(inbox: Path, upload: UploadFile, umask: int = 0o077) -> Path:
+    """Write the upload into the inbox under a clean, unused name; never replace a file.
+
+    Modes follow the run's (`MTTQ_UMASK`, owner-only by default): folder 0700, file 0600.
+    """
+    inbox.mkdir(parents=True, exist_ok=True, mode=0o777 & ~umask)
     name = clean_filename(upload.filename or "")
     partial = inbox / f".upload-{secrets.token_hex(8)}.part"
-    with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), "wb") as out:
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 & ~umask)
+    with open(descriptor, "wb") as out:
         shutil.copyfileobj(upload.file, out)
     try:
         for candidate in _candidates(name):
@@ -150,7 +181,7 @@ def check_paths(request: Request, files: list[tuple[str, Path | None]],
     paths = [path for _, path in files if path is not None]
     outcome = validate_files(paths, strict=request.app.state.settings.strict) if paths else None
     by_path = {row["path"]: row for row in outcome.files.iter_rows(named=True)} if outcome \
-        else {}
+        else {}  # keyed as validate shows paths (display_name)
     limits = request.app.state.limits
     answers = []
     for original, path in files:
@@ -166,7 +197,7 @@ def check_paths(request: Request, files: list[tuple[str, Path | None]],
                                     "template report is about 20 KB: save it again without "
                                     "pictures."}]})
             continue
-        row = by_path[str(path)]
+        row = by_path[display_name(str(path))]
         findings = outcome.findings.filter(pl.col("file_hash") == row["file_hash"])
         ward = ward_and_district(row["ward_code"], row["period"]) if row["ward_code"] else None
         answers.append({

@@ -3,7 +3,7 @@ with
 
 expected as (
     select * from mart.ward_completeness
-    where district_code = ? and left(period, 4) = ?
+    where coalesce(district_code, province_code) = ? and left(period, 4) = ?
 ),
 
 rejected as (

@@ -1,4 +1,4 @@
 select distinct left(period, 4) as year
 from mart.ward_completeness
-where district_code = ?
+where coalesce(district_code, province_code) = ?
 order by year

@@ -102,11 +102,11 @@ def data_copy(small_published, tmp_path) -> Path:
     return target
 
 
-def client_for(data_dir: Path, password_required: bool = False, limits: Limits = Limits()):
+def client_for(data_dir: Path, password_required: bool = False, limits: Limits | None = None):
     from fastapi.testclient import TestClient
 
     app = create_app(load_settings(data_dir=data_dir), password_required=password_required,
-                     limits=limits)
+                     limits=limits or Limits())
     return TestClient(app)
 
 

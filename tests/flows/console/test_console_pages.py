@@ -107,7 +107,8 @@ def test_grid_shows_each_ward_and_period_in_words(data_copy):
     con = duckdb.connect(str(data_copy / "warehouse" / "mttq.duckdb"), read_only=True)
     try:
         on_time, missing = con.execute(
-            "select count(*) filter (is_received and is_on_time and file_status = 'accepted' "
+            "select count(*) filter (is_received and is_on_time "
+            "and coalesce(file_status, 'accepted') = 'accepted' "
             "and coalesce(values_dropped, 0) = 0), count(*) filter (not is_received) "
             "from mart.ward_completeness where district_code = '001' and period like '2021-%'"
         ).fetchall()[0]
@@ -166,12 +167,22 @@ def test_fixes_lists_every_rejected_file_and_dropped_value_newest_first(data_cop
     assert f"Lỗi cần xử lý What needs fixing ({len(expected)})" in page
     positions = [page.index(f" {name} ") for name in expected]
     assert positions == sorted(positions)
-    assert "Không tìm thấy đơn vị '99999 / Phường Giảng Võ'" in page
-    only_q2 = text_of(client.get("/fixes?period=2021-Q2").text)
-    assert "00031_ma_sai.xlsx" in only_q2 and "ghi_chu.docx" not in only_q2
-    assert "Lỗi cần xử lý What needs fixing (" in only_q2
+    con = duckdb.connect(str(data_copy / "warehouse" / "mttq.duckdb"), read_only=True)
+    try:
+        ward_problem, period = con.execute(
+            "select f.file_name, f.period from raw.files f join mart.findings x using "
+            "(file_hash) where x.finding_code like 'F_WARD_%' and f.period is not null"
+        ).fetchall()[0]
+        message = con.execute("select message_vi from mart.findings where file_name = ? and "
+                              "finding_code like 'F_WARD_%'", [ward_problem]).fetchall()[0][0]
+    finally:
+        con.close()
+    assert message in page
+    only_period = text_of(client.get(f"/fixes?period={period}").text)
+    assert ward_problem in only_period and "ghi_chu.docx" not in only_period  # no period
+    assert "Lỗi cần xử lý What needs fixing (" in only_period
     elsewhere = text_of(client.get("/fixes?district=006").text)
-    assert "00031_ma_sai.xlsx" not in elsewhere and "Không có gì cần xử lý." in elsewhere
+    assert ward_problem not in elsewhere and "Không có gì cần xử lý." in elsewhere
 
 
 def test_message_to_the_ward_names_the_file_the_reason_and_the_place():
@@ -191,6 +202,7 @@ def test_message_to_the_ward_names_the_file_the_reason_and_the_place():
 
 
 def test_downloads_list_the_pack_and_serve_only_files_inside_reports(data_copy):
+    shutil.rmtree(data_copy / "reports", ignore_errors=True)  # the run's own pack
     folder = data_copy / "reports" / "2021-Q2"
     folder.mkdir(parents=True)
     (folder / "001 Quận Ba Đình.xlsx").write_bytes(b"xlsx bytes")
@@ -202,13 +214,14 @@ def test_downloads_list_the_pack_and_serve_only_files_inside_reports(data_copy):
     client = client_for(data_copy)
     page = text_of(client.get("/downloads").text)
     assert "Báo cáo hội nghị Conference pack : 2021-Q2" in page  # the latest period first
-    assert "001 Quận Ba Đình 001 Quận Ba Đình.xlsx — 001 Quận Ba Đình.md" in page
-    assert "01 Thành phố Hà Nội — 01 Thành phố Hà Nội.docx —" in page
+    # the city first, then districts; a link per format with its size
+    assert ("01 Thành phố Hà Nội — ⬇ .docx 1 KB — 001 Quận Ba Đình ⬇ .xlsx 1 KB — ⬇ .md 1 KB"
+            in page)
     got = client.get("/downloads/2021-Q2/001%20Qu%E1%BA%ADn%20Ba%20%C4%90%C3%ACnh.xlsx")
     assert got.status_code == 200 and got.content == b"xlsx bytes"
     assert got.headers["content-type"].startswith("application/vnd.openxmlformats")
     older = text_of(client.get("/downloads?period=2021-Q1").text)
-    assert "001 Quận Ba Đình.xlsx" in older and ".md" not in older
+    assert "001 Quận Ba Đình ⬇ .xlsx" in older and "⬇ .md" not in older
     for sneaky in ("/downloads/2021-Q2/..%2F..%2Fsecret.txt", "/downloads/..%2F/secret.txt",
                    "/downloads/2021-Q2/%2E%2E", "/downloads/2021-Q2/missing.xlsx"):
         assert client.get(sneaky).status_code == 404, sneaky
@@ -254,3 +267,51 @@ def test_run_is_refused_while_another_run_holds_the_writers_lock(data_copy):
         assert "Another run is writing (run 20261202-010000-abcd" in words
     assert client.app.state.runs.current is None  # nothing was started
     assert "Đang có lần chạy khác" not in text_of(client.get("/run").text)
+
+
+def test_grid_after_the_2025_reform_lists_the_wards_under_the_province(data_copy):
+    con = duckdb.connect(str(data_copy / "warehouse" / "mttq.duckdb"))
+    con.execute("insert into mart.ward_completeness by name select '2025-Q3' as period, "
+                "date '2025-07-01' as period_start, 20253 as period_order, '01' as "
+                "province_code, null as district_code, null as district_name, '00004' as "
+                "ward_code, 'Phường Ba Đình' as ward_name, 1 as ward_order, false as "
+                "is_received, false as is_on_time")
+    con.close()
+    client = client_for(data_copy)
+    assert "Phường, xã trực thuộc tỉnh/thành phố (từ 01/7/2025)" in client.get("/grid").text
+    page = text_of(client.get("/grid?district=01&year=2025").text)
+    assert "00004 Phường Ba Đình — Chưa nộp" in page
+
+
+def test_run_output_marks_steps_done_and_shortens_prefect_log_lines():
+    from flows.console.run import RunJob
+
+    job = RunJob("local")
+    for line in [
+        "15:48:17.062 | INFO    | Flow run 'comical-gorilla' - Beginning flow run "
+        "'comical-gorilla' for flow 'nightly'",
+        "15:48:17.373 | INFO    | Task run 'load_reference_data-963' - Finished in state "
+        "Completed()",
+        "15:48:18.064 | INFO    | Task run 'scan_inbox-879' - Inbox: 32 files, 3 new (3 to read)",
+        "15:48:18.068 | INFO    | Task run 'scan_inbox-879' - Finished in state Completed()",
+        "Run 20261202-154817-275d completed / Đã chạy xong.",
+    ]:
+        job.add_output(line)
+    assert job.steps_done == ["load_reference_data", "scan_inbox"]
+    assert list(job.output) == ["15:48:18 scan_inbox: Inbox: 32 files, 3 new (3 to read)",
+                                "Run 20261202-154817-275d completed / Đã chạy xong."]
+
+
+def test_dropping_a_file_already_received_says_it_will_be_a_duplicate(data_copy):
+    con = duckdb.connect(str(data_copy / "warehouse" / "mttq.duckdb"), read_only=True)
+    try:
+        original = con.execute("select original_path from raw.files where status = 'accepted' "
+                               "order by original_path limit 1").fetchall()[0][0]
+    finally:
+        con.close()
+    copy = data_copy / "inbox" / original
+    response = post_files(client_for(data_copy), "/upload", [copy])
+    page = text_of(response.text)
+    assert f"Nội dung giống hệt tệp đã nhận {original} (" in page
+    assert "lần tổng hợp sẽ coi là trùng lặp" in page
+    assert (data_copy / "inbox" / copy.name).read_bytes() == copy.read_bytes()  # kept anyway

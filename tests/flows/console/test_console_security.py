@@ -19,8 +19,8 @@ from flows.console import security
 from flows.console.app import Limits, create_app
 from flows.settings import load_settings
 
-GOOD_CSV = ("ma_don_vi,ky_bao_cao,ngay_lap,ma_chi_tieu,gia_tri\n"
-            "00001,2021-Q3,2021-10-05,giam_sat_cuoc,12\n").encode()
+GOOD_CSV = (b"ma_don_vi,ky_bao_cao,ngay_lap,ma_chi_tieu,gia_tri\n"
+            b"00001,2021-Q3,2021-10-05,giam_sat_cuoc,12\n")
 
 
 def test_post_without_csrf_token_is_refused_and_saves_nothing(tmp_path):
@@ -98,11 +98,9 @@ def test_same_name_twice_gets_a_new_name_and_never_overwrites(tmp_path):
 def test_a_200_mb_upload_is_refused_with_a_message_before_it_is_read(tmp_path):
     live = LiveConsole(tmp_path)
     try:
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
-        page = opener.open(f"{live.url}/upload").read().decode()
-        cookie = next(c for c in opener.handlers if isinstance(c, urllib.request.HTTPCookieProcessor)
-                      ).cookiejar
-        session = "; ".join(f"{c.name}={c.value}" for c in cookie)
+        cookies = urllib.request.HTTPCookieProcessor()
+        page = urllib.request.build_opener(cookies).open(f"{live.url}/upload").read().decode()
+        session = "; ".join(f"{c.name}={c.value}" for c in cookies.cookiejar)
         boundary = "mttqboundary"
         head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n"
                 f"{csrf_of(page)}\r\n--{boundary}\r\nContent-Disposition: form-data; "
@@ -242,3 +240,26 @@ def test_mttq_console_with_a_password_serves_every_host_behind_the_login(tmp_pat
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+def test_uploads_are_owner_only_as_a_runs_files(tmp_path):
+    client = client_for(tmp_path)
+    token = csrf_of(client.get("/upload").text)
+    client.post("/upload", data={"csrf_token": token},
+                files={"files": ("bc.csv", GOOD_CSV, "text/csv")})
+    assert stat.S_IMODE((tmp_path / "inbox").stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "inbox" / "bc.csv").stat().st_mode) == 0o600
+    assert [p.name for p in (tmp_path / "inbox").iterdir()] == ["bc.csv"]  # no .part left
+
+
+def test_console_on_a_taken_port_says_so_in_words(tmp_path):
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli_app, ["console", "--port", str(port), "--data-dir",
+                                              str(tmp_path)], catch_exceptions=False)
+    assert result.exit_code == 1
+    words = " ".join(result.output.split())
+    assert f"Không mở được cổng {port} trên 127.0.0.1 (cổng đang bận)" in words
+    assert f"Use another port: mttq console --port {port + 1} --data-dir {tmp_path}" in words
