@@ -27,8 +27,7 @@ def print_run_summary(console: Console, result: dict, data_dir: Path | None) -> 
         ("  accepted with errors / hợp lệ nhưng có giá trị lỗi", result["files_with_errors"]),
         ("  rejected / bị từ chối", result["files_rejected"]),
         ("  duplicates / trùng lặp", result["files_duplicate"]),
-        ("  skipped (lock/system files) / bỏ qua (tệp khóa, tệp hệ thống)",
-         result.get("files_skipped", 0)),
+        ("  skipped (lock files) / bỏ qua (tệp khóa)", result.get("files_skipped", 0)),
         ("Superseded in total / Bị thay thế (tổng)", result["files_superseded"]),
     )
     for label, value in rows:
