@@ -635,8 +635,8 @@ def read_batch(items: list[tuple[str, ...]], limits: ReadLimits = DEFAULT_LIMITS
 def read_one(file_hash: str, path: str, archive_to: str, problem: str,
              limits: ReadLimits) -> Submission:
     """Open one file (never through a link), keep its copy, and read it within the limits."""
-    file_format = Path(path).suffix.lower().lstrip(".") or "other"
-    file_format = file_format if Path(path).suffix.lower() in SUPPORTED_SUFFIXES else "other"
+    suffix = Path(path).suffix.lower()
+    file_format = suffix.lstrip(".") if suffix in SUPPORTED_SUFFIXES else "other"
     problem = problem or skip_reason(os.path.basename(path))
     try:
         handle = open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK), "rb")
