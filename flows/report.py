@@ -39,7 +39,7 @@ def print_run_summary(console: Console, result: dict, data_dir: Path | None) -> 
         ("  bị từ chối / rejected", result["files_rejected"]),
         *(() if backfill else (
             ("  trùng lặp / duplicates", result["files_duplicate"]),
-            ("  bỏ qua (tệp khóa, tệp hệ thống) / skipped (lock/system files)",
+            ("  bỏ qua (tệp khóa) / skipped (lock files)",
              result.get("files_skipped", 0)))),
         ("Bị thay thế (tổng) / Superseded in total", result["files_superseded"]),
         *((("Tệp đổi trạng thái / Files whose status changed", result["files_changed"]),)

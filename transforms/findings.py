@@ -335,6 +335,13 @@ CATALOG: dict[str, tuple[str, str, str]] = {
         "indicators. Delete the extra rows or split the file per ward and period, then send "
         "it again.",
     ),
+    "F_CHANGED_WHILE_READING": (
+        "error",
+        "Tệp bị ghi đè trong lúc lần chạy đang đọc (có người vừa lưu lại tệp): lần này không "
+        "đọc; lần chạy sau sẽ đọc bản mới. Không cần làm gì, hoặc chạy lại `mttq run`.",
+        "The file was saved again while the run was reading it: not read this time; the next "
+        "run reads the new version. Nothing to do, or run `mttq run` again.",
+    ),
     "I_FINDINGS_TRUNCATED": (
         "info",
         "Còn {count} lỗi/ghi chú khác của tệp này không được liệt kê (chỉ hiện {limit} mục "

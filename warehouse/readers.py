@@ -34,6 +34,9 @@ Decisions:
   (F_TOO_MANY_ROWS) after reading at most that many rows plus one.
 - A read that fails on the inbox file (permission, I/O) is that file's finding
   (F_UNREADABLE_FILE); a failure writing the archive is the data dir's, and fails the run.
+- A file saved again between the scan and the read (its bytes no longer have the scanned
+  hash) is rejected F_CHANGED_WHILE_READING and not archived under a hash that is not its
+  own; its change time moved, so the next run hashes and reads it as a new file.
 """
 
 import csv
@@ -56,7 +59,13 @@ import polars as pl
 from transforms.period_parser import parse_period
 from transforms.text import fold
 from warehouse.db import pause_point
-from warehouse.inbox import PLACEHOLDER_CODES, keep_copy, keep_copy_from, skip_reason
+from warehouse.inbox import (
+    PLACEHOLDER_CODES,
+    ChangedWhileReading,
+    keep_copy,
+    keep_copy_from,
+    skip_reason,
+)
 
 # Header block labels (folded) -> header field. A label matches when the folded cell text
 # equals it or starts with it ("Mã đơn vị (5 số):" -> "madonvi5so").
@@ -636,8 +645,8 @@ def read_batch(items: list[tuple[str, ...]], limits: ReadLimits = DEFAULT_LIMITS
 def read_one(file_hash: str, path: str, archive_to: str, problem: str,
              limits: ReadLimits) -> Submission:
     """Open one file (never through a link), keep its copy, and read it within the limits."""
-    file_format = Path(path).suffix.lower().lstrip(".") or "other"
-    file_format = file_format if Path(path).suffix.lower() in SUPPORTED_SUFFIXES else "other"
+    suffix = Path(path).suffix.lower()
+    file_format = suffix.lstrip(".") if suffix in SUPPORTED_SUFFIXES else "other"
     problem = problem or skip_reason(os.path.basename(path))
     try:
         handle = open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK), "rb")
@@ -651,7 +660,10 @@ def read_one(file_hash: str, path: str, archive_to: str, problem: str,
                               error_text="not a regular file")
         if info.st_size > limits.max_file_bytes:
             if archive_to:  # kept like every file, by streaming: never whole in memory
-                keep_copy_from(handle, file_hash, Path(archive_to), source=path)
+                try:
+                    keep_copy_from(handle, file_hash, Path(archive_to), source=path)
+                except ChangedWhileReading:
+                    return Submission(file_format, error_code="F_CHANGED_WHILE_READING")
             return Submission(file_format, error_code="F_FILE_TOO_LARGE",
                               error_text=f"{info.st_size / MIB:.1f} MB > "
                                          f"{limits.max_file_bytes / MIB:.0f} MB")
@@ -661,7 +673,10 @@ def read_one(file_hash: str, path: str, archive_to: str, problem: str,
             return Submission(file_format, error_code="F_UNREADABLE_FILE",
                               error_text=failure.strerror or str(failure))
     if archive_to:
-        keep_copy(data, file_hash, Path(archive_to), source=path)  # fails the run: data dir
+        try:  # an OSError here is the archive's (the data dir's): it fails the run
+            keep_copy(data, file_hash, Path(archive_to), source=path)
+        except ChangedWhileReading:  # saved again since the scan: the next run reads it
+            return Submission(file_format, error_code="F_CHANGED_WHILE_READING")
         pause_point("ingest")
     if problem:
         return Submission(file_format, error_code=problem)

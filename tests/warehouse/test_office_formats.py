@@ -101,3 +101,39 @@ def test_template_date_written_as_datetime_survives_ods(tmp_path):
                    capture_output=True, timeout=180)
     submission = read_submission(tmp_path / "d.ods")
     assert submission.header["report_date_text"].startswith("2021-10-05")
+
+
+def test_filled_template_as_xls_and_ods_gives_the_same_values(tmp_path):
+    """`mttq template`'s workbook, filled, saved by LibreOffice as .xls and .ods: the same
+    accepted values as the .xlsx, through the whole ingest."""
+    from datetime import date
+
+    from transforms.ingest import ingest
+    from warehouse import reference
+    from warehouse.readers import frames_from_batches, read_batch
+    from warehouse.template import write_report_xlsx
+
+    catalog = reference.load_indicators().sort("sort_order").to_dicts()
+    header = {"ward_name": "Phường Phúc Xá", "ward_code": "00001",
+              "district_name": "Quận Ba Đình", "period_label": "Quý III/2021",
+              "report_date": date(2021, 10, 5), "author": "A"}
+    source = write_report_xlsx(tmp_path / "bao_cao.xlsx", header, catalog, values={
+        "giam_sat_cuoc": 12, "quy_vi_nguoi_ngheo": "10,4 triệu", "gao_ho_tro": "316,63 tấn",
+        "ttnd_vu_vi_pham": "1.084"})
+    home = tmp_path / "home"
+    home.mkdir()
+    for target in ("xls", "ods"):
+        subprocess.run(["soffice", "--headless", "--convert-to", target, "--outdir",
+                        str(tmp_path), str(source)], env={**os.environ, "HOME": str(home)},
+                       check=True, capture_output=True, timeout=180)
+    paths = {f: tmp_path / f"bao_cao.{f}" for f in ("xlsx", "xls", "ods")}
+    files, cells = frames_from_batches([read_batch([(f, str(p)) for f, p in paths.items()])])
+    outcome = ingest(files, cells, reference.load_units(), reference.load_indicators())
+
+    assert dict(outcome.files.select("file_hash", "ingest_status").rows()) == {
+        "xlsx": "accepted", "xls": "accepted", "ods": "accepted"}
+    values = {key: sorted(outcome.values.filter(outcome.values["file_hash"] == key)
+                          .select("indicator_code", "value").rows()) for key in paths}
+    assert values["xlsx"] == [("gao_ho_tro", 316630.0), ("giam_sat_cuoc", 12.0),
+                              ("quy_vi_nguoi_ngheo", 10400000.0), ("ttnd_vu_vi_pham", 1084.0)]
+    assert values["xls"] == values["xlsx"] and values["ods"] == values["xlsx"]

@@ -77,3 +77,12 @@ def test_read_submission_json_huge_integers_are_text(tmp_path):
     submission = read_submission(path)
     assert submission.error_code is None
     assert [(c[6][:3], c[7]) for c in submission.cells] == [("999", None), ("12", 12.0)]
+
+
+def test_read_batch_a_file_saved_again_since_the_scan_is_its_own_finding(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_bytes(b"new bytes")
+    archived = tmp_path / "archive" / "h.csv"
+    files, _ = read_batch([("0" * 64, str(path), str(archived))])  # scanned with another hash
+    assert files["read_error"] == ["F_CHANGED_WHILE_READING"]
+    assert not archived.exists()

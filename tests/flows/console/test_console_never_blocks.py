@@ -1,7 +1,6 @@
 """An analyst's read-only connection and a console being read never block a run (issue 15)."""
 
 import os
-import re
 import threading
 import time
 import urllib.request
