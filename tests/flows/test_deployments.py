@@ -85,7 +85,7 @@ def test_prefect_yaml_deploys_and_a_worker_runs_nightly_and_backfill(
         prefect_server, small_inbox, tmp_path):
     data_dir = tmp_path / "data"
     copy_inbox(small_inbox, data_dir, only="2021-Q1")
-    prefect_cli(prefect_server, "work-pool", "create", POOL, "--type", "process")
+    prefect_cli(prefect_server, "work-pool", "create", POOL, "--type", "process", "--overwrite")
     prefect_cli(prefect_server, "deploy", "--all")
 
     deployments = {d["name"]: d for d in api(prefect_server, "POST", "/deployments/filter", {})}
