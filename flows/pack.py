@@ -243,7 +243,8 @@ def write_changed_packs(settings: Settings) -> dict:
     logger = get_run_logger()
     reports = str(settings.reports_dir)
     if not settings.write_reports:
-        logger.info("Conference pack not written (MTTQ_REPORTS=off): `mttq report` writes it")
+        logger.info("Không viết báo cáo hội nghị (MTTQ_REPORTS=off) / conference pack off: "
+                    "`mttq report --period all --data-dir %s`", settings.data_dir)
         return {"reports": reports, "pack_periods": [], "pack_files": []}
     try:
         changed = changed_units(settings.data_dir)
@@ -253,7 +254,8 @@ def write_changed_packs(settings: Settings) -> dict:
         logger.error("Conference pack not written / Không viết được báo cáo: %s", problem)
         return {"reports": reports, "pack_periods": [], "pack_files": [],
                 "pack_error": str(problem)}
-    logger.info("Conference pack: %d files (%d units) for %s in %s", len(files),
+    logger.info("Báo cáo hội nghị / Conference pack: %d tệp / files (%d đơn vị / units), "
+                "%s, %s", len(files),
                 sum(len(units) for units in changed.values()), ", ".join(periods) or "-", reports)
     return {"reports": reports, "pack_periods": periods, "pack_files": [str(f) for f in files]}
 

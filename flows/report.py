@@ -38,10 +38,10 @@ def print_run_summary(console: Console, result: dict, data_dir: Path | None) -> 
     console.print(f"DuckDB: {result['duckdb']}\nParquet: {result['parquet']}")
     if "reports" in result:  # the conference pack (flows/pack.py)
         if result.get("pack_error"):
-            console.print(f"[red]Reports not written / Chưa viết được báo cáo: "
+            console.print(f"[red]Chưa viết được báo cáo / Reports not written: "
                           f"{escape(result['pack_error'])}[/red]", soft_wrap=True)
-        rewritten = ", ".join(result.get("pack_periods") or []) or "none / không kỳ nào"
-        console.print(f"Reports / Báo cáo hội nghị: {result['reports']} (rewritten / viết lại: "
+        rewritten = ", ".join(result.get("pack_periods") or []) or "không kỳ nào / none"
+        console.print(f"Báo cáo hội nghị / Reports: {result['reports']} (viết lại / rewritten: "
                       f"{rewritten})", soft_wrap=True)
     if "files_changed" in result:
         console.print(f"Files whose status changed / Tệp đổi trạng thái: {result['files_changed']}")
@@ -85,11 +85,11 @@ def _print_reports(say, settings: Settings) -> None:
                       and is_period_id(p.name)), key=period_sort_key) \
         if folder.is_dir() else []
     if periods:
-        say(f"Reports / Báo cáo hội nghị: {folder} ({len(periods)} periods / kỳ: "
+        say(f"Báo cáo hội nghị / Reports: {folder} ({len(periods)} kỳ / periods: "
             f"{periods[0]} … {periods[-1]})")
     else:
-        say(f"Reports / Báo cáo hội nghị: none yet / chưa có; `mttq report --period P "
-            f"--data-dir {settings.data_dir}` writes one.")
+        say(f"Báo cáo hội nghị / Reports: chưa có / none yet; `mttq report --period P "
+            f"--data-dir {settings.data_dir}` viết báo cáo / writes one.")
 
 
 def print_status(console: Console, settings: Settings) -> None:
