@@ -312,17 +312,17 @@ def report_command(
         periods = [p for text in period for p in (
             reported_periods(data_dir) if text.strip().lower() == "all"
             else [parse_period(text) or text])]
-        with console.status("Writing the pack / Đang viết báo cáo..."):
+        with console.status("Đang viết báo cáo / Writing the pack..."):
             written = write_reports(data_dir, periods, unit=unit, out_dir=output)
     except PackError as problem:
         console.print(f"[red]{escape(str(problem))}[/red]")
         raise typer.Exit(1) from None
     except OSError as problem:
-        console.print(f"[red]Cannot write / Không ghi được: "
+        console.print(f"[red]Không ghi được / Cannot write: "
                       f"{escape(problem.strerror or str(problem))}[/red]")
         raise typer.Exit(1) from None
     folders = sorted({str(path.parent) for path in written})
-    console.print(f"Pack written / Đã viết báo cáo: {len(written)} files / tệp in "
+    console.print(f"Đã viết báo cáo / Pack written: {len(written)} tệp / files, "
                   f"{escape(', '.join(folders))}", soft_wrap=True)
 
 

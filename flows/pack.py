@@ -117,24 +117,30 @@ def write_reports(data_dir: Path | str | None, periods: list[str], unit: str | N
                                   for period in periods}, out_dir)
 
 
-def write_units(data_dir: Path | str | None, wanted: dict[str, list[str] | None],
+def write_units(data_dir: Path | str | None, wanted: dict[str, list[str] | None] | None,
                 out_dir: Path | str | None = None) -> list[Path]:
-    """Write, per period, the packs of the given unit codes (None: every unit of the period).
-    A period with no pack yet is written whole and swapped in; otherwise each unit's files
-    replace the old ones, and the folder's fingerprints are updated after them."""
+    """Write, per period, the packs of the given unit codes (None: every unit of the period;
+    `wanted` None: the units whose data changed, every period some ward reported). A period
+    with no pack yet is written whole and swapped in; otherwise each unit's files replace the
+    old ones, and the folder's fingerprints are updated after them."""
     settings = load_settings(data_dir=data_dir)
     out = Path(out_dir) if out_dir else settings.reports_dir
     con = _connect(settings)
     written: list[Path] = []
     try:
-        known = published_periods(con)
-        missing = [p for p in wanted if p not in known]
-        if missing:
-            raise PackError(f"Không có số liệu kỳ {', '.join(missing)}; các kỳ có số liệu: "
-                            f"{', '.join(known) or '—'}. / No data for {', '.join(missing)}; "
-                            f"periods with data: {', '.join(known) or '-'}.")
-        fingerprints = unit_fingerprints(con, list(wanted))
-        packs = load_packs_data(con, list(wanted))
+        if wanted is None:  # the nightly run: one read of the file for what changed and its data
+            fingerprints = unit_fingerprints(con, periods_with_reports(con))
+            wanted = _changed(fingerprints, out)
+        else:
+            known = published_periods(con)
+            missing = [p for p in wanted if p not in known]
+            if missing:
+                raise PackError(f"Không có số liệu kỳ {', '.join(missing)}; các kỳ có số liệu: "
+                                f"{', '.join(known) or '—'}. / No data for "
+                                f"{', '.join(missing)}; periods with data: "
+                                f"{', '.join(known) or '-'}.")
+            fingerprints = unit_fingerprints(con, list(wanted))
+        packs = load_packs_data(con, list(wanted)) if wanted else {}
     finally:
         con.close()
     for period, codes in wanted.items():
@@ -219,9 +225,12 @@ def changed_units(data_dir: Path | str | None, out_dir: Path | str | None = None
         return {}
     con = connect_published(settings.published_db)
     try:
-        fingerprints = unit_fingerprints(con, periods_with_reports(con))
+        return _changed(unit_fingerprints(con, periods_with_reports(con)), out)
     finally:
         con.close()
+
+
+def _changed(fingerprints: dict[str, dict[str, str]], out: Path) -> dict[str, list[str]]:
     changed = {}
     for period, digests in fingerprints.items():
         stored = _stored_fingerprints(out / period)
@@ -243,18 +252,18 @@ def write_changed_packs(settings: Settings) -> dict:
     logger = get_run_logger()
     reports = str(settings.reports_dir)
     if not settings.write_reports:
-        logger.info("Conference pack not written (MTTQ_REPORTS=off): `mttq report` writes it")
+        logger.info("Không viết báo cáo hội nghị (MTTQ_REPORTS=off) / conference pack off: "
+                    "`mttq report --period all --data-dir %s`", settings.data_dir)
         return {"reports": reports, "pack_periods": [], "pack_files": []}
     try:
-        changed = changed_units(settings.data_dir)
-        periods = sorted(changed, key=period_sort_key)
-        files = write_units(settings.data_dir, changed) if changed else []
+        files = write_units(settings.data_dir, None) if settings.published_db.is_file() else []
     except (PackError, OSError) as problem:
         logger.error("Conference pack not written / Không viết được báo cáo: %s", problem)
         return {"reports": reports, "pack_periods": [], "pack_files": [],
                 "pack_error": str(problem)}
-    logger.info("Conference pack: %d files (%d units) for %s in %s", len(files),
-                sum(len(units) for units in changed.values()), ", ".join(periods) or "-", reports)
+    periods = sorted({path.parent.name for path in files}, key=period_sort_key)
+    logger.info("Báo cáo hội nghị / Conference pack: %d tệp / files, %s, %s", len(files),
+                ", ".join(periods) or "-", reports)
     return {"reports": reports, "pack_periods": periods, "pack_files": [str(f) for f in files]}
 
 

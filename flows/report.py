@@ -139,11 +139,11 @@ def _print_reports(say, settings: Settings) -> None:
                       and is_period_id(p.name)), key=period_sort_key) \
         if folder.is_dir() else []
     if periods:
-        say(f"Reports / Báo cáo hội nghị: {folder} ({len(periods)} periods / kỳ: "
+        say(f"Báo cáo hội nghị / Reports: {folder} ({len(periods)} kỳ / periods: "
             f"{periods[0]} … {periods[-1]})")
     else:
-        say(f"Reports / Báo cáo hội nghị: none yet / chưa có; `mttq report --period P "
-            f"--data-dir {settings.data_dir}` writes one.")
+        say(f"Báo cáo hội nghị / Reports: chưa có / none yet; `mttq report --period P "
+            f"--data-dir {settings.data_dir}` viết báo cáo / writes one.")
 
 
 def print_status(console: Console, settings: Settings) -> None:

@@ -412,7 +412,7 @@ def test_mttq_report_writes_one_unit_and_says_what_is_wrong(pack_run, tmp_path):
     assert "Traceback" not in wrong.stdout + wrong.stderr
     status = subprocess.run([MTTQ, "status", "--data-dir", str(data_dir)], capture_output=True,
                             text=True, timeout=120)
-    assert f"Reports / Báo cáo hội nghị: {data_dir / 'reports'} (2 periods / kỳ: 2021-Q3 … " \
+    assert f"Báo cáo hội nghị / Reports: {data_dir / 'reports'} (2 kỳ / periods: 2021-Q3 … " \
         "2022-Q3)" in " ".join(status.stdout.split())
 
 
