@@ -204,7 +204,10 @@ def render(request: Request, template: str, context: dict, status_code: int = 20
     session = getattr(request.state, "session", None)
     lang = session.lang if session else "vi"
     t, one = bilingual(lang)
+    other = "en" if lang == "vi" else "vi"
+    toggle = str(request.url.include_query_params(lang=other).replace(scheme="", netloc=""))
     return templates.TemplateResponse(request, template, {
+        "lang_toggle": toggle.removeprefix("//"),
         "t": t, "one": one, "lang": lang, "nav": NAV, "path": request.url.path,
         "csrf_token": session.csrf_token if session else "",
         "logged_in": bool(session and session.logged_in),
