@@ -287,3 +287,18 @@ def test_sessions_are_forgotten_oldest_first_past_the_cap():
     sessions.MAX_SESSIONS = 3
     keys = [sessions.create()[0] for _ in range(5)]
     assert [sessions.get(k) is not None for k in keys] == [False, False, True, True, True]
+
+
+def test_an_inbox_without_hard_links_still_never_overwrites(tmp_path, monkeypatch):
+    def no_links(*_args, **_kwargs):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)  # as on a FAT or SMB share
+    client = client_for(tmp_path)
+    token = csrf_of(client.get("/upload").text)
+    for body in (GOOD_CSV, GOOD_CSV + b"00001,2021-Q3,2021-10-06,doi_thoai_cuoc,3\n"):
+        client.post("/upload", data={"csrf_token": token},
+                    files={"files": ("bc.csv", body, "text/csv")})
+    assert (tmp_path / "inbox" / "bc.csv").read_bytes() == GOOD_CSV
+    assert (tmp_path / "inbox" / "bc (2).csv").read_bytes().endswith(b"doi_thoai_cuoc,3\n")
+    assert sorted(p.name for p in (tmp_path / "inbox").iterdir()) == ["bc (2).csv", "bc.csv"]
