@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from flows.console import security
 from flows.settings import Settings
@@ -30,6 +31,10 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_FILES = 50
 MAX_REQUEST_BYTES = 64 * 1024 * 1024
 OPEN_PATHS = ("/login", "/static/")
+LOCAL_NAMES = ["127.0.0.1", "localhost"]
+# Scripts and styles only from the console itself; forms post only to it; no framing.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
 
 @dataclass(frozen=True)
@@ -48,12 +53,14 @@ class ConsoleError(Exception):
 
 
 def create_app(settings: Settings, password_required: bool = False,
-               limits: Limits = Limits()) -> FastAPI:
+               limits: Limits = Limits(), local_only: bool = False) -> FastAPI:
     """The console over `settings.data_dir`.
 
     Args:
         password_required: every page but the login needs the operator password; set when a
             password file exists (see `mttq console --set-password`).
+        local_only: served on 127.0.0.1: refuse requests naming another host (a web page
+            that rebinds its own name to 127.0.0.1 cannot read the console).
     """
     from flows.console import downloads, fixes, grid, login, run, upload
 
@@ -91,6 +98,7 @@ def create_app(settings: Settings, password_required: bool = False,
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", CSP)
         return response
 
     @app.exception_handler(ConsoleError)
@@ -107,6 +115,8 @@ def create_app(settings: Settings, password_required: bool = False,
     def home() -> RedirectResponse:
         return RedirectResponse("/upload", status_code=303)
 
+    if local_only:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=LOCAL_NAMES)
     app.add_middleware(BodyLimit, limit=limits.request_bytes)  # outermost: before any parsing
     return app
 
@@ -194,7 +204,10 @@ def render(request: Request, template: str, context: dict, status_code: int = 20
     session = getattr(request.state, "session", None)
     lang = session.lang if session else "vi"
     t, one = bilingual(lang)
+    other = "en" if lang == "vi" else "vi"
+    toggle = str(request.url.include_query_params(lang=other).replace(scheme="", netloc=""))
     return templates.TemplateResponse(request, template, {
+        "lang_toggle": toggle.removeprefix("//"),
         "t": t, "one": one, "lang": lang, "nav": NAV, "path": request.url.path,
         "csrf_token": session.csrf_token if session else "",
         "logged_in": bool(session and session.logged_in),

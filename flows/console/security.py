@@ -17,6 +17,7 @@ import re
 import secrets
 import threading
 import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,10 +94,13 @@ class Session:
 
 
 class Sessions:
-    """Sessions by cookie value, in memory; thread-safe."""
+    """Sessions by cookie value, in memory; thread-safe. The oldest are forgotten past
+    MAX_SESSIONS (every cookieless request makes one: scripts and scanners too)."""
+
+    MAX_SESSIONS = 5000
 
     def __init__(self) -> None:
-        self._sessions: dict[str, Session] = {}
+        self._sessions: OrderedDict[str, Session] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key: str | None) -> Session | None:
@@ -107,6 +111,8 @@ class Sessions:
         key, session = secrets.token_urlsafe(32), Session()
         with self._lock:
             self._sessions[key] = session
+            while len(self._sessions) > self.MAX_SESSIONS:
+                self._sessions.popitem(last=False)
         return key, session
 
     def renew(self, key: str) -> tuple[str, Session]:

@@ -60,7 +60,8 @@ def serve(console: Console, settings: Settings, host: str, port: int) -> int:
             f"Use another port: mttq console --port {port + 1} --data-dir "
             f"{settings.data_dir}[/red]")
         return 1
-    app = create_app(settings, password_required=has_password)
+    app = create_app(settings, password_required=has_password,
+                     local_only=host in security.LOCAL_HOSTS)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     console.print(f"Bảng điều khiển / Console: http://{shown}:{port}/  "
                   f"(dữ liệu / data: {escape(str(settings.data_dir))}; Ctrl+C để dừng / to stop)")

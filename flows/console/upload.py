@@ -142,6 +142,15 @@ def save_into_inbox(inbox: Path, upload: UploadFile, umask: int = 0o077) -> Path
                 return target
             except FileExistsError:
                 continue
+            except OSError:  # no hard links here (a network share, FAT): exclusive create
+                try:
+                    with partial.open("rb") as source, open(os.open(
+                            target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 & ~umask),
+                            "wb") as out:
+                        shutil.copyfileobj(source, out)
+                    return target
+                except FileExistsError:
+                    continue
     finally:
         partial.unlink(missing_ok=True)
     raise ConsoleError(409, "Không chọn được tên tệp mới.", "No free file name was found.")

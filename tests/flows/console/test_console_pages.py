@@ -315,3 +315,11 @@ def test_dropping_a_file_already_received_says_it_will_be_a_duplicate(data_copy)
     assert f"Nội dung giống hệt tệp đã nhận {original} (" in page
     assert "lần tổng hợp sẽ coi là trùng lặp" in page
     assert (data_copy / "inbox" / copy.name).read_bytes() == copy.read_bytes()  # kept anyway
+
+
+def test_language_toggle_keeps_the_page_and_its_filters(tmp_path):
+    client = client_for(tmp_path)
+    html = client.get("/fixes?district=006&period=2021-Q3").text
+    assert 'href="/fixes?district=006&amp;period=2021-Q3&amp;lang=en" class="lang">English' in html
+    html = client.get("/fixes?district=006&lang=en").text
+    assert 'href="/fixes?district=006&amp;lang=vi" class="lang">Tiếng Việt' in html

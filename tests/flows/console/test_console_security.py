@@ -263,3 +263,42 @@ def test_console_on_a_taken_port_says_so_in_words(tmp_path):
     words = " ".join(result.output.split())
     assert f"Không mở được cổng {port} trên 127.0.0.1 (cổng đang bận)" in words
     assert f"Use another port: mttq console --port {port + 1} --data-dir {tmp_path}" in words
+
+
+def test_served_on_this_machine_a_request_naming_another_host_is_refused(tmp_path):
+    from fastapi.testclient import TestClient
+
+    app = create_app(load_settings(data_dir=tmp_path), local_only=True)
+    assert TestClient(app, base_url="http://127.0.0.1:8800").get("/upload").status_code == 200
+    assert TestClient(app, base_url="http://localhost:8800").get("/upload").status_code == 200
+    # a page of evil.example whose name now resolves to 127.0.0.1 (DNS rebinding)
+    assert TestClient(app, base_url="http://evil.example:8800").get("/upload").status_code == 400
+
+
+def test_pages_carry_a_content_security_policy_without_inline_script(tmp_path):
+    response = client_for(tmp_path).get("/upload")
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "<script>" not in response.text and "javascript:" not in response.text
+
+
+def test_sessions_are_forgotten_oldest_first_past_the_cap():
+    sessions = security.Sessions()
+    sessions.MAX_SESSIONS = 3
+    keys = [sessions.create()[0] for _ in range(5)]
+    assert [sessions.get(k) is not None for k in keys] == [False, False, True, True, True]
+
+
+def test_an_inbox_without_hard_links_still_never_overwrites(tmp_path, monkeypatch):
+    def no_links(*_args, **_kwargs):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)  # as on a FAT or SMB share
+    client = client_for(tmp_path)
+    token = csrf_of(client.get("/upload").text)
+    for body in (GOOD_CSV, GOOD_CSV + b"00001,2021-Q3,2021-10-06,doi_thoai_cuoc,3\n"):
+        client.post("/upload", data={"csrf_token": token},
+                    files={"files": ("bc.csv", body, "text/csv")})
+    assert (tmp_path / "inbox" / "bc.csv").read_bytes() == GOOD_CSV
+    assert (tmp_path / "inbox" / "bc (2).csv").read_bytes().endswith(b"doi_thoai_cuoc,3\n")
+    assert sorted(p.name for p in (tmp_path / "inbox").iterdir()) == ["bc (2).csv", "bc.csv"]
