@@ -262,7 +262,7 @@ def test_hostile_inbox_case(case, prefect_server, normal_run, tmp_path):
     rejected = any(status == "rejected" for status, _ in expected.values())
     assert checked.returncode == (1 if rejected else 0), checked.stdout + checked.stderr
     for name, (status, code) in expected.items():
-        verdict = VERDICT_WORDS[status]  # as `validate` prints it, Vietnamese first
+        verdict = VERDICT_WORDS.get(status, status)  # `hợp lệ / accepted`, ...
         assert f"{name}: {verdict}" in checked.stdout, (name, checked.stdout[-3000:])
         if code:
             assert code in checked.stdout
@@ -428,7 +428,7 @@ def test_hostile_inbox_disk_full_is_recorded_in_words(prefect_server, tmp_path):
         runs = published(data_dir, "select status, error_message from ops.runs "
                          "order by started_at").rows()
         assert [status for status, _ in runs] == ["completed", "failed", "completed"]
-        assert runs[1][1].startswith("đĩa đã đầy") and "the disk is full" in runs[1][1]
+        assert runs[1][1].startswith("đĩa đã đầy") and "/ the disk is full" in runs[1][1]
         assert "00004" in set(published(data_dir, "select ward_code from core.ward_values")
                               ["ward_code"])
     finally:
