@@ -8,6 +8,7 @@ exactly the same bytes. Generation runs on 2 processes and is cached under bench
 size, so re-runs skip it.
 """
 
+import hashlib
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -62,7 +63,9 @@ def ensure_inbox(size: Size, workers: int = 2, out_dir: Path = OUT_DIR) -> tuple
 
     Returns (inbox folder, number of files).
     """
-    inbox = out_dir / f"inbox-{size.label}"
+    # keyed by the reference data too: files planned on another hierarchy would be rejected
+    units = hashlib.sha256((reference.reference_dir() / "units.csv").read_bytes()).hexdigest()
+    inbox = out_dir / f"inbox-{size.label}-{units[:8]}"
     marker = inbox / MARKER
     if marker.exists():
         return inbox, int(marker.read_text())
