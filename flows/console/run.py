@@ -136,6 +136,14 @@ class RunJobs:
         job.finish("completed" if code == 0 else "busy" if code == BUSY_EXIT else "failed")
 
     def _deployment(self, job: RunJob) -> None:
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        # The server named by PREFECT_API_URL now, even if Prefect was imported (and read its
+        # settings) before it was set, as in a process that also ran flows.
+        with temporary_settings(updates={PREFECT_API_URL: os.environ["PREFECT_API_URL"]}):
+            self._follow_deployment(job)
+
+    def _follow_deployment(self, job: RunJob) -> None:
         from prefect.client.orchestration import get_client
         from prefect.deployments import run_deployment
 
