@@ -268,6 +268,11 @@ def _print_rejected(say, con: duckdb.DuckDBPyConnection) -> None:
     say()
     say(f"Tệp bị từ chối / Rejected files: {len(files)}"
         + (" (đề nghị phường sửa và gửi lại / ask the wards to fix and resend)" if files else ""))
+    _print_findings_by_file(say, files, rows)
+
+
+def _print_findings_by_file(say, files: list[str], rows: list[tuple]) -> None:
+    """The first 10 files, each with its findings (code, place, both messages)."""
     shown, previous = set(files[:10]), None
     for path, code, vi, en, sheet, row, column in rows:
         if path not in shown:
@@ -296,19 +301,7 @@ def _print_dropped(say, con: duckdb.DuckDBPyConnection) -> None:
         f"{len(rows)} giá trị / values"
         + (" (không có trong tổng số; đề nghị phường sửa và gửi lại / missing from the totals; "
            "ask the wards to fix and resend)" if files else ""))
-    shown, previous = set(files[:10]), None
-    for path, code, vi, en, sheet, row, column in rows:
-        if path not in shown:
-            continue
-        if path != previous:
-            say(path, indent=2)
-            previous = path
-        place = describe_place(sheet, row, column)
-        say(f"{code}{f' [{place}]' if place else ''}: {vi}", indent=4, hang=2)
-        say(en, indent=6)
-    if len(files) > 10:
-        say(f"... và {len(files) - 10} tệp khác / and {len(files) - 10} more: xem bảng / see "
-            "mart.findings", indent=2)
+    _print_findings_by_file(say, files, rows)
 
 
 def _print_completeness(say, con: duckdb.DuckDBPyConnection) -> None:

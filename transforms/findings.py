@@ -397,9 +397,8 @@ def findings_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=FINDINGS)
 
 
-def describe_place(sheet: str | None, row: int | None, column: str | None) -> str:
-    """Where in a file, Vietnamese first: `trang 'Báo cáo', dòng 12, cột E / sheet 'Báo cáo',
-    row 12, column E`."""
+def place_words(sheet: str | None, row: int | None, column: str | None) -> tuple[str, str]:
+    """Where in a file: (`trang 'Báo cáo', dòng 29, cột E`, `sheet 'Báo cáo', row 29, column E`)."""
     vi, en = [], []
     if sheet:
         vi.append(f"trang '{sheet}'")
@@ -410,9 +409,13 @@ def describe_place(sheet: str | None, row: int | None, column: str | None) -> st
     if column:
         vi.append(f"cột {column}")
         en.append(f"column {column}")
-    if not vi:
-        return "cả tệp / whole file"
-    return f"{', '.join(vi)} / {', '.join(en)}"
+    return (", ".join(vi) or "cả tệp", ", ".join(en) or "whole file")
+
+
+def describe_place(sheet: str | None, row: int | None, column: str | None) -> str:
+    """Where in a file, Vietnamese first: `trang 'Báo cáo', dòng 12, cột E / sheet 'Báo cáo',
+    row 12, column E`."""
+    return " / ".join(place_words(sheet, row, column))
 
 
 def cap_findings(findings: pl.DataFrame, limit: int) -> pl.DataFrame:

@@ -10,7 +10,8 @@ from fastapi.responses import HTMLResponse
 
 from flows.console.app import render
 from flows.console.data import NotPublished, published, rows
-from flows.console.words import place_words, status_words, vn_date
+from flows.console.words import status_words, vn_date
+from transforms.findings import place_words
 
 router = APIRouter()
 NEEDS = ("mart.ward_completeness", "raw.files", "mart.findings")

@@ -27,7 +27,8 @@ from flows.checks import validate_files
 from flows.console.app import ConsoleError, render
 from flows.console.data import NotPublished, published, rows
 from flows.console.security import clean_filename
-from flows.console.words import place_words, status_words, vn_date
+from flows.console.words import status_words, vn_date
+from transforms.findings import place_words
 from transforms.periods import period_end
 from warehouse import reference
 from warehouse.inbox import display_name, hash_file

@@ -22,21 +22,6 @@ def status_words(status: str | None) -> tuple[str, str]:
     return STATUS.get(status or "", (status or "—", status or "—"))
 
 
-def place_words(sheet: str | None, row: int | None, column: str | None) -> tuple[str, str]:
-    """Where in a file: (`trang 'Báo cáo', dòng 29, cột E`, `sheet 'Báo cáo', row 29, column E`)."""
-    vi, en = [], []
-    if sheet:
-        vi.append(f"trang '{sheet}'")
-        en.append(f"sheet '{sheet}'")
-    if row is not None:
-        vi.append(f"dòng {row}")
-        en.append(f"row {row}")
-    if column:
-        vi.append(f"cột {column}")
-        en.append(f"column {column}")
-    return (", ".join(vi) or "cả tệp", ", ".join(en) or "whole file")
-
-
 def vn_date(value: date | datetime | None) -> str:
     if value is None:
         return "—"
