@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,6 +70,33 @@ def stop(process: subprocess.Popen, grace: float = 10) -> None:
     except ProcessLookupError:
         pass
 
+
+
+@contextmanager
+def prefect_server_in(home: Path) -> Iterator[PrefectServer]:
+    """`prefect server start` on a free 127.0.0.1 port with PREFECT_HOME `home` (SQLite),
+    stopped on exit: what the operations and hostile-inbox suites share."""
+    url = f"http://127.0.0.1:{free_port()}/api"
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_API_URL": url,
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "false",
+           "DO_NOT_TRACK": "1",
+           # a 503 (SQLite busy) is retried by clients; log its cause should one still fail
+           "PREFECT_API_LOG_RETRYABLE_ERRORS": "true"}
+    env.pop("PREFECT_PROFILES_PATH", None)
+    log = home / "server.log"
+    port = url.rsplit(":", 1)[1].split("/")[0]
+    with log.open("wb") as out:
+        server = subprocess.Popen([PREFECT, "server", "start", "--host", "127.0.0.1",
+                                   "--port", port], env=env, stdout=out,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
+    info = PrefectServer(url, env, log)
+    try:
+        wait_for(lambda: server.poll() is not None or healthy(url), 90, "the Prefect server",
+                 details=info.log_tail)
+        assert server.poll() is None, f"Prefect server exited:\n{info.log_tail()}"
+        yield info
+    finally:
+        stop(server)
 
 
 def copy_inbox(source: Path, data_dir: Path, only: str | None = None) -> Path:

@@ -14,13 +14,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "flows"))
 from ops_support import (  # noqa: E402
     MTTQ,
-    PREFECT,
     PROJECT,
     PrefectServer,
-    free_port,
-    healthy,
+    prefect_server_in,
     stop,
-    wait_for,
 )
 
 MIB = 2 ** 20
@@ -29,26 +26,8 @@ MIB = 2 ** 20
 @pytest.fixture(scope="session")
 def prefect_server(tmp_path_factory) -> PrefectServer:
     """`prefect server start` on a free 127.0.0.1 port with its own PREFECT_HOME (SQLite)."""
-    home = tmp_path_factory.mktemp("prefect_home")
-    url = f"http://127.0.0.1:{free_port()}/api"
-    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_API_URL": url,
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "false",
-           "DO_NOT_TRACK": "1", "PREFECT_API_LOG_RETRYABLE_ERRORS": "true"}
-    env.pop("PREFECT_PROFILES_PATH", None)
-    log = home / "server.log"
-    port = url.rsplit(":", 1)[1].split("/")[0]
-    with log.open("wb") as out:
-        server = subprocess.Popen([PREFECT, "server", "start", "--host", "127.0.0.1",
-                                   "--port", port], env=env, stdout=out,
-                                  stderr=subprocess.STDOUT, start_new_session=True)
-    info = PrefectServer(url, env, log)
-    try:
-        wait_for(lambda: server.poll() is not None or healthy(url), 90, "the Prefect server",
-                 details=info.log_tail)
-        assert server.poll() is None, f"Prefect server exited:\n{info.log_tail()}"
-        yield info
-    finally:
-        stop(server)
+    with prefect_server_in(tmp_path_factory.mktemp("prefect_home")) as server:
+        yield server
 
 
 @dataclass(frozen=True)

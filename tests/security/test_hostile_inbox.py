@@ -14,10 +14,10 @@ import stat
 import zipfile
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
 from conftest import MIB, Measured, run_measured
+from ops_support import published
 
 from flows.report import VERDICT_WORDS
 
@@ -209,14 +209,6 @@ CASES = {
     "too_many_rows": case_too_many_rows,
     "many_findings": case_many_findings,
 }
-
-
-def published(data_dir: Path, sql: str) -> pl.DataFrame:
-    con = duckdb.connect(str(data_dir / "warehouse" / "mttq.duckdb"), read_only=True)
-    try:
-        return con.sql(sql).pl()
-    finally:
-        con.close()
 
 
 OTHER_GOOD_WARDS = ("00046", "00049", "00052", "00055")  # Hoàn Kiếm: several files, so the
