@@ -194,7 +194,7 @@ def template(
         console.print(f"[red]{escape(str(problem))}[/red]")
         raise typer.Exit(1) from None
     except OSError as problem:
-        console.print(f"[red]Cannot write / Không ghi được {escape(str(output))}: "
+        console.print(f"[red]Không ghi được / Cannot write {escape(str(output))}: "
                       f"{escape(problem.strerror or str(problem))}[/red]")
         raise typer.Exit(1) from None
     console.print(f"Đã tạo mẫu / Template written: {escape(str(path))}\nPhường điền 'Ngày lập' "

@@ -258,7 +258,7 @@ def write_changed_packs(settings: Settings) -> dict:
     try:
         files = write_units(settings.data_dir, None) if settings.published_db.is_file() else []
     except (PackError, OSError) as problem:
-        logger.error("Conference pack not written / Không viết được báo cáo: %s", problem)
+        logger.error("Không viết được báo cáo hội nghị / Conference pack not written: %s", problem)
         return {"reports": reports, "pack_periods": [], "pack_files": [],
                 "pack_error": str(problem)}
     periods = sorted({path.parent.name for path in files}, key=period_sort_key)
