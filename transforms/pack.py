@@ -108,20 +108,21 @@ def summary_lookup(summary: pl.DataFrame, period: str) -> dict[tuple[str, str], 
             for row in summary.filter(pl.col("period") == period).iter_rows(named=True)}
 
 
-def cluster_ranking(district_summary: pl.DataFrame, clusters: pl.DataFrame, period: str,
-                    cluster_code: str) -> dict[str, list[dict]]:
-    """indicator_code -> the cluster's districts ranked on it, highest first (no value: last),
-    with their rank (ties share it); one pass over the summary for all indicators."""
-    members = clusters.filter(pl.col("cluster_code") == cluster_code)["district_code"]
-    rows = (district_summary
-            .filter((pl.col("period") == period) & pl.col("unit_code").is_in(members.implode()))
-            .with_columns(pl.col("value").rank("min", descending=True).over("indicator_code")
-                          .cast(pl.Int32).alias("rank"))
-            .sort("indicator_code", "value", "unit_code", descending=[False, True, False],
-                  nulls_last=True))
-    ranked: dict[str, list[dict]] = {}
+def cluster_rankings(district_summary: pl.DataFrame, clusters: pl.DataFrame, period: str
+                     ) -> dict[str, dict[str, list[dict]]]:
+    """cluster_code -> indicator_code -> the cluster's districts ranked on it, highest first
+    (no value: last), with their rank (ties share it); one pass over the summary for every
+    cluster and indicator."""
+    rows = (district_summary.filter(pl.col("period") == period)
+            .join(clusters.select("cluster_code", pl.col("district_code").alias("unit_code")),
+                  on="unit_code")
+            .with_columns(pl.col("value").rank("min", descending=True)
+                          .over("cluster_code", "indicator_code").cast(pl.Int32).alias("rank"))
+            .sort("cluster_code", "indicator_code", "value", "unit_code",
+                  descending=[False, False, True, False], nulls_last=True))
+    ranked: dict[str, dict[str, list[dict]]] = {}
     for row in rows.iter_rows(named=True):
-        ranked.setdefault(row["indicator_code"], []).append(row)
+        ranked.setdefault(row["cluster_code"], {}).setdefault(row["indicator_code"], []).append(row)
     return ranked
 
 

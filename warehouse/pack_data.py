@@ -13,7 +13,7 @@ import duckdb
 import polars as pl
 
 from transforms.pack import summary_lookup
-from transforms.periods import period_sort_key, quarters_of, split_period
+from transforms.periods import period_sort_key, quarters_to, split_period
 
 
 def previous_year(period: str) -> str:
@@ -24,9 +24,8 @@ def previous_year(period: str) -> str:
 
 def periods_shown(period: str) -> list[str]:
     """Every period a pack of `period` shows: itself, the same period a year before, and the
-    quarters of its year (the city's quarter trend)."""
-    year = split_period(period)[0]
-    return sorted({period, previous_year(period), *quarters_of(f"{year}-Y")}, key=period_sort_key)
+    quarters of its year up to its end (the city's quarter trend)."""
+    return sorted({period, previous_year(period), *quarters_to(period)}, key=period_sort_key)
 
 
 @dataclass(frozen=True)

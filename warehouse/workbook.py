@@ -17,8 +17,8 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from transforms.pack import cluster_ranking, indicator_groups, ward_rows
-from transforms.periods import period_label, quarters_of, split_period
+from transforms.pack import cluster_rankings, indicator_groups, ward_rows
+from transforms.periods import period_label, quarters_to, split_period
 from transforms.vn_format import percent_change
 from warehouse.pack_data import PackData
 
@@ -370,8 +370,10 @@ def write_city_workbook(path: Path, data: PackData, city_code: str, city_name: s
     ordered = [ind for _, members in indicator_groups(data.indicators) for ind in members]
     own_clusters = data.clusters.filter(pl.col("district_code").is_in(
         districts["district_code"].implode()))
+    rankings = cluster_rankings(data.district_summary, data.clusters, data.period)
     for cluster_code, members in own_clusters.group_by("cluster_code", maintain_order=True):
-        _cluster_sheet(book, fmt, data, cluster_code[0], members["cluster_name"][0], ordered)
+        _cluster_sheet(book, fmt, data, cluster_code[0], members["cluster_name"][0], ordered,
+                       rankings.get(cluster_code[0], {}))
     _charts_sheet(book, fmt, data, city_code, ordered, where, 6, 5 + len(rows))
     _comparison_sheet(book, fmt, data, "city", city_code, city_name)
     # the city's office follows up the exceptions: wards missing, late or with dropped values
@@ -383,7 +385,7 @@ def write_city_workbook(path: Path, data: PackData, city_code: str, city_name: s
 
 
 def _cluster_sheet(book, fmt: _Formats, data: PackData, cluster_code: str, cluster_name: str,
-                   ordered: list[dict]) -> None:
+                   ordered: list[dict], rankings: dict[str, list[dict]]) -> None:
     """The cluster's districts ranked per indicator: one row per indicator, a value and a rank
     column per district (highest first is 1; ties share the rank; no value, no rank)."""
     sheet = book.add_worksheet(cluster_name[:31])
@@ -400,7 +402,6 @@ def _cluster_sheet(book, fmt: _Formats, data: PackData, cluster_code: str, clust
         sheet.merge_range(2, 2 + 2 * i, 2, 3 + 2 * i, names[code], fmt.head)
         sheet.write_string(3, 2 + 2 * i, "Kết quả", fmt.head)
         sheet.write_string(3, 3 + 2 * i, "Hạng", fmt.head)
-    rankings = cluster_ranking(data.district_summary, data.clusters, data.period, cluster_code)
     for row, indicator in enumerate(ordered, 4):
         by_district = {r["unit_code"]: r for r in rankings.get(indicator["indicator_code"], [])}
         sheet.write_string(row, 0, indicator["indicator_name"], fmt.text)
@@ -446,9 +447,10 @@ def _charts_sheet(book, fmt: _Formats, data: PackData, city_code: str, ordered: 
         chart.set_size({"width": 960, "height": 320})
         sheet.insert_chart(chart_row, 0, chart)
         chart_row += 17
-    # the quarter trend: a small table of the city's quarters, then one chart per indicator
+    # the quarter trend: a small table of the city's quarters of the year up to the period's
+    # end, then one chart per indicator
     year = split_period(data.period)[0]
-    quarters = quarters_of(f"{year}-Y")
+    quarters = quarters_to(data.period)
     table_row = chart_row
     sheet.write_string(table_row, 0, f"Số liệu toàn thành phố theo quý năm {year}", fmt.bold)
     sheet.write_string(table_row + 1, 0, "Chỉ tiêu", fmt.head)

@@ -2,7 +2,8 @@
 
 import pytest
 
-from transforms.periods import periods_touching
+from transforms.periods import periods_touching, quarters_to
+from warehouse.pack_data import periods_shown
 
 
 @pytest.mark.parametrize(("first", "last", "expected"), [
@@ -21,3 +22,21 @@ def test_periods_touching_an_empty_or_wrong_range_says_so():
         periods_touching("2022-Q1", "2021-Q1")
     with pytest.raises(ValueError, match="not a period id: '2021'"):
         periods_touching("2021", "2021-Q4")
+
+
+@pytest.mark.parametrize(("period", "expected"), [
+    ("2022-Q1", ["2022-Q1"]),
+    ("2022-H1", ["2022-Q1", "2022-Q2"]),
+    ("2022-Q3", ["2022-Q1", "2022-Q2", "2022-Q3"]),
+    ("2022-9M", ["2022-Q1", "2022-Q2", "2022-Q3"]),
+    ("2022-H2", ["2022-Q1", "2022-Q2", "2022-Q3", "2022-Q4"]),
+])
+def test_quarters_to_is_the_years_trend_as_it_stood_when_the_period_closed(period, expected):
+    assert quarters_to(period) == expected
+
+
+def test_a_first_quarter_pack_shows_no_later_quarter_of_its_year():
+    # so a 2022-Q3 resubmission leaves the 2022-Q1, Q2 and H1 packs as they are
+    assert periods_shown("2022-Q1") == ["2021-Q1", "2022-Q1"]
+    assert "2022-Q3" not in periods_shown("2022-H1")
+    assert "2022-Q3" in periods_shown("2022-Q4")
