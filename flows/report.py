@@ -218,8 +218,11 @@ def _print_writer(say, settings: Settings) -> None:
 def _print_runs(say, con: duckdb.DuckDBPyConnection) -> None:
     say()
     say("Các lần chạy gần đây / Recent runs")
-    say(f"  {'Lần chạy / Run':<20}  {'Luồng':<8}  {'Bắt đầu':<11}  {'Kết quả / Result':<19}"
-        f"  {'New':>5}  {'Rej.':>4}")
+    # two heading rows, Vietnamese over English, so the table stays within 80 columns
+    for run, flow, started, result, new, rejected in (
+            ("Lần chạy", "Luồng", "Bắt đầu", "Kết quả", "Mới", "Loại"),
+            ("Run", "Flow", "Started", "Result", "New", "Rej.")):
+        say(f"  {run:<20}  {flow:<8}  {started:<11}  {result:<19}  {new:>5}  {rejected:>4}")
     rerun_of = "rerun_of" if "rerun_of" in table_columns(con, "ops.runs") else "null"
     rows = con.execute(
         "select run_id, flow_name, strftime(started_at, '%m-%d %H:%M'), status, files_new, "

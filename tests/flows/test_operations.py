@@ -205,6 +205,12 @@ def test_status_before_any_run_then_run_twice_identical_tables_and_80_columns(
     assert shown.returncode == 0 and max(len(line) for line in lines) <= 80
     text = shown.stdout
     assert "Các lần chạy gần đây / Recent runs" in text
+    heading = next(i for i, line in enumerate(lines) if line.split()[:2] == ["Lần", "chạy"])
+    assert lines[heading].split() == ["Lần", "chạy", "Luồng", "Bắt", "đầu", "Kết", "quả",
+                                      "Mới", "Loại"]
+    assert lines[heading + 1].split() == ["Run", "Flow", "Started", "Result", "New", "Rej."]
+    assert lines[heading].index("Mới") == lines[heading + 1].index("New")  # columns line up
+    assert lines[heading].index("Loại") == lines[heading + 1].index("Rej.")
     assert f"xong / completed        {waiting}     4" in text
     assert "Tệp chờ lần chạy tới / Files waiting for the next run: 0" in text
     assert "Tệp bị từ chối / Rejected files: 4" in text
