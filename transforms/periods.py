@@ -55,8 +55,7 @@ def quarters_to(period: str) -> list[str]:
     [2022-Q1, 2022-Q2, 2022-Q3]. The year's trend as it stood when the period closed: a Q1
     pack written in December shows no later quarter (the same file whenever it is written,
     and a Q3 resubmission does not rewrite the packs of Q1, Q2 and H1)."""
-    year, kind = split_period(period)
-    return [f"{year}-Q{q}" for q in range(1, QUARTERS_OF_KIND[kind][-1] + 1)]
+    return quarter_range(f"{split_period(period)[0]}-Q1", quarters_of(period)[-1])
 
 
 def period_start(period: str) -> date:
