@@ -3,7 +3,7 @@
 from prefect import flow
 from prefect.utilities.annotations import quote
 
-from flows.pack import publish_run_artifacts, write_changed_packs
+from flows.pack import pack_helpers, publish_run_artifacts, write_changed_packs
 from flows.run import recorded_run
 from flows.settings import load_settings
 from flows.tasks import (
@@ -33,12 +33,14 @@ def backfill(period_from: str, period_to: str, data_dir: str | None = None,
     with recorded_run(settings, "backfill", parameters, rerun_of) as run_id:
         reference = load_reference_data(settings)
         chosen = select_archived_files(settings, period_from, period_to)
-        read = read_files(chosen.to_read, settings.workers, settings.read_limits())
-        ingested = ingest_files(read, reference, settings.strict,
-                                settings.max_findings_per_file)
-        counts = restate_files(settings, quote(chosen), ingested, reference, run_id)
-        published = publish_outputs(settings, run_id, counts)
-        packs = write_changed_packs(settings)  # restated values: their units' packs again
+        with pack_helpers(settings, not chosen.new_files.is_empty()) as helpers:
+            read = read_files(chosen.to_read, settings.workers, settings.read_limits())
+            ingested = ingest_files(read, reference, settings.strict,
+                                    settings.max_findings_per_file)
+            counts = restate_files(settings, quote(chosen), ingested, reference, run_id)
+            published = publish_outputs(settings, run_id, counts)
+            # restated values: their units' packs again
+            packs = write_changed_packs(settings, quote(helpers))
         result = {"run_id": run_id, **counts, **published, **packs}
         publish_run_artifacts(settings, result)
         return result

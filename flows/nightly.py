@@ -3,7 +3,7 @@
 from prefect import flow
 from prefect.utilities.annotations import quote
 
-from flows.pack import publish_run_artifacts, write_changed_packs
+from flows.pack import pack_helpers, publish_run_artifacts, write_changed_packs
 from flows.run import recorded_run
 from flows.settings import load_settings
 from flows.tasks import (
@@ -37,13 +37,15 @@ def nightly(inbox: str | None = None, data_dir: str | None = None, strict: bool 
     with recorded_run(settings, "nightly", parameters, rerun_of) as run_id:
         reference = load_reference_data(settings)
         scan = scan_inbox(settings)
-        read = read_files(scan.to_read, settings.workers, settings.read_limits())
-        ingested = ingest_files(read, reference, settings.strict,
-                                settings.max_findings_per_file)
-        # quoted: Prefect would otherwise walk the scan's list of every file (~2 s at 10k)
-        counts = update_state(settings, quote(scan), ingested, reference, run_id, force)
-        published = publish_outputs(settings, run_id, counts)
-        packs = write_changed_packs(settings)  # the periods whose values changed
+        with pack_helpers(settings, not scan.new_files.is_empty()) as helpers:
+            read = read_files(scan.to_read, settings.workers, settings.read_limits())
+            ingested = ingest_files(read, reference, settings.strict,
+                                    settings.max_findings_per_file)
+            # quoted: Prefect would otherwise walk the scan's list of every file (~2 s at 10k)
+            counts = update_state(settings, quote(scan), ingested, reference, run_id, force)
+            published = publish_outputs(settings, run_id, counts)
+            # the periods whose values changed
+            packs = write_changed_packs(settings, quote(helpers))
         result = {"run_id": run_id, **counts, **published, **packs}
         publish_run_artifacts(settings, result)
         return result

@@ -29,8 +29,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.settings import Settings, load_settings
-from transforms.narrative import Paragraph, narrative, to_markdown, unit_totals, ward_word
-from transforms.pack import completeness_table, run_summary_markdown, total_flags
+from transforms.pack import completeness_table, run_summary_markdown
 from transforms.periods import period_sort_key
 from warehouse.pack_data import (
     PackData,
@@ -42,16 +41,13 @@ from warehouse.pack_data import (
     run_rejections,
     unit_fingerprints,
 )
+from warehouse.pack_helpers import PackHelpers
 
 FINGERPRINT_FILE = ".fingerprint"
 
 
 class PackError(ValueError):
     """An expected problem (no published file, unknown period or unit), said in words."""
-
-
-def _file_stem(code: str, name: str) -> str:
-    return f"{code} {name}".replace("/", "-").replace("\\", "-").strip()
 
 
 def units_of(data: PackData) -> list[tuple[str, str, str]]:
@@ -71,40 +67,6 @@ def units_of(data: PackData) -> list[tuple[str, str, str]]:
     return [("district", code, name) for code, name, _ in districts.iter_rows()] + cities
 
 
-def unit_paragraphs(data: PackData, level: str, code: str, name: str,
-                    flags: pl.DataFrame) -> list[Paragraph]:
-    """The narrative draft of one district or of the city."""
-    if level == "district":
-        wards = data.ward_completeness.filter(pl.col("district_code") == code)
-        summary, with_district = data.district_summary, False
-    else:
-        wards = data.ward_completeness.filter(pl.col("province_code") == code)
-        summary, with_district = data.city_summary, True
-    approximate = set(flags.filter((pl.col("unit_code") == code) & pl.col("is_approximate"))
-                      ["indicator_code"].to_list())
-    totals = unit_totals(summary, code, data.period, data.previous, approximate,
-                         ward_word(wards["ward_name"].to_list()))
-    return narrative(name, data.period, totals, wards, with_district)
-
-
-def write_unit(folder: Path, data: PackData, level: str, code: str, name: str,
-               flags: pl.DataFrame) -> list[Path]:
-    """The workbook, the .docx and the .md of one district or of the city."""
-    # imported here: a night with nothing to rewrite does not pay for the writers (~0.3 s)
-    from warehouse.document import write_docx
-    from warehouse.workbook import write_city_workbook, write_district_workbook
-
-    stem = folder / _file_stem(code, name)
-    if level == "district":
-        workbook = write_district_workbook(stem.with_suffix(".xlsx"), data, code, flags)
-    else:
-        workbook = write_city_workbook(stem.with_suffix(".xlsx"), data, code, name, flags)
-    paragraphs = unit_paragraphs(data, level, code, name, flags)
-    markdown = stem.with_suffix(".md")
-    markdown.write_text(to_markdown(paragraphs), encoding="utf-8")
-    return [workbook, write_docx(stem.with_suffix(".docx"), paragraphs), markdown]
-
-
 def write_reports(data_dir: Path | str | None, periods: list[str], unit: str | None = None,
                   out_dir: Path | str | None = None) -> list[Path]:
     """Write the pack of each period (every district and the city, or only `unit`: a district
@@ -118,15 +80,19 @@ def write_reports(data_dir: Path | str | None, periods: list[str], unit: str | N
 
 
 def write_units(data_dir: Path | str | None, wanted: dict[str, list[str] | None] | None,
-                out_dir: Path | str | None = None) -> list[Path]:
+                out_dir: Path | str | None = None,
+                helpers: PackHelpers | None = None) -> list[Path]:
     """Write, per period, the packs of the given unit codes (None: every unit of the period;
     `wanted` None: the units whose data changed, every period some ward reported). A period
     with no pack yet is written whole and swapped in; otherwise each unit's files replace the
-    old ones, and the folder's fingerprints are updated after them."""
+    old ones, and the folder's fingerprints are updated after them.
+
+    The units are written on every core (warehouse/pack_helpers.py): by `helpers` when given
+    (the nightly run starts them early), else by helpers started here when there are enough
+    units to repay their start."""
     settings = load_settings(data_dir=data_dir)
     out = Path(out_dir) if out_dir else settings.reports_dir
     con = _connect(settings)
-    written: list[Path] = []
     try:
         if wanted is None:  # the nightly run: one read of the file for what changed and its data
             fingerprints = unit_fingerprints(con, periods_with_reports(con))
@@ -143,9 +109,18 @@ def write_units(data_dir: Path | str | None, wanted: dict[str, list[str] | None]
         packs = load_packs_data(con, list(wanted)) if wanted else {}
     finally:
         con.close()
-    for period, codes in wanted.items():
-        written += _write_period(out, packs[period], codes, fingerprints[period])
-    return written
+    units = {period: _units(packs[period], codes) for period, codes in wanted.items()}
+    if not any(units.values()):
+        return []
+    if helpers is None:
+        count = sum(map(len, units.values()))
+        with PackHelpers(settings.workers - 1 if count >= MIN_UNITS_FOR_HELPERS else 0) as own:
+            return _write_periods(settings.published_db, out, packs, units, fingerprints, own)
+    return _write_periods(settings.published_db, out, packs, units, fingerprints, helpers)
+
+
+# A helper takes 0.7-0.9 s to start (about four units' files): fewer units are written here.
+MIN_UNITS_FOR_HELPERS = 6
 
 
 def _connect(settings: Settings):
@@ -157,39 +132,64 @@ def _connect(settings: Settings):
                         f"`{hint}` trước. / Nothing published yet: run `{hint}` first.") from None
 
 
-def _write_period(out: Path, data: PackData, codes: list[str] | None,
-                  fingerprints: dict[str, str]) -> list[Path]:
+def _units(data: PackData, codes: list[str] | None) -> list[tuple[str, str, str]]:
+    """The period's units to write: all of them, or those of `codes` (PackError for a code
+    that is not one of the period's)."""
     units = units_of(data)
-    if codes is not None:
-        units = [u for u in units if u[1] in codes]
-        unknown = sorted(set(codes) - {code for _, code, _ in units})
-        if unknown:
-            known = ", ".join(code for _, code, _ in units_of(data))
-            raise PackError(f"Không có đơn vị {', '.join(unknown)} trong kỳ {data.period} "
-                            f"(các mã: {known}). / No unit {', '.join(unknown)} in "
-                            f"{data.period} (codes: {known}).")
-    flags = total_flags(data.ward_values, data.ward_completeness)
-    final = out / data.period
+    if codes is None:
+        return units
+    unknown = sorted(set(codes) - {code for _, code, _ in units})
+    if unknown:
+        known = ", ".join(code for _, code, _ in units)
+        raise PackError(f"Không có đơn vị {', '.join(unknown)} trong kỳ {data.period} "
+                        f"(các mã: {known}). / No unit {', '.join(unknown)} in "
+                        f"{data.period} (codes: {known}).")
+    return [unit for unit in units if unit[1] in codes]
+
+
+def _write_periods(published: Path, out: Path, packs: dict[str, PackData],
+                   units: dict[str, list[tuple[str, str, str]]],
+                   fingerprints: dict[str, dict[str, str]], helpers: PackHelpers) -> list[Path]:
+    """Every period's units written in a hidden folder of its own, then swapped in."""
+    # imported here: a night with nothing to rewrite does not pay for the writers (~0.3 s)
+    from warehouse import pack_files
+
     out.mkdir(parents=True, exist_ok=True)
-    building = Path(tempfile.mkdtemp(prefix=f".{data.period}.building-", dir=out))
+    building = {period: Path(tempfile.mkdtemp(prefix=f".{period}.building-", dir=out))
+                for period in units if units[period]}
     try:
-        names = [path.name for level, code, name in units
-                 for path in write_unit(building, data, level, code, name, flags)]
-        stored = _stored_fingerprints(final)
-        stored.update({code: fingerprints.get(code, "") for _, code, _ in units})
-        if not final.exists():  # a new period: the folder appears whole
-            _write_fingerprints(building, stored)
-            building.chmod(0o755)
-            os.replace(building, final)
-        else:  # each file replaces the old one whole; the fingerprints follow them
-            for name in names:
-                os.replace(building / name, final / name)
-            _write_fingerprints(final, stored)
-            shutil.rmtree(building)
-    except BaseException:
-        shutil.rmtree(building, ignore_errors=True)
-        raise
-    return [final / name for name in names]
+        for period in building:
+            pack_files.remember(published, packs[period])
+        jobs = [(published, building[period], period, level, code, name)
+                for period in building for level, code, name in units[period]]
+        files = helpers.map(pack_files.write_published_unit, jobs)
+        names = {period: [] for period in building}
+        for job, paths in zip(jobs, files, strict=True):
+            names[job[2]] += [path.name for path in paths]
+        written = []
+        for period, folder in building.items():
+            _swap_in(folder, out / period, names[period], {
+                code: fingerprints[period].get(code, "") for _, code, _ in units[period]})
+            written += [out / period / name for name in names[period]]
+        return written
+    finally:
+        pack_files.forget()
+        for folder in building.values():  # gone once swapped in; left over after a failure
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _swap_in(building: Path, final: Path, names: list[str], fingerprints: dict[str, str]
+             ) -> None:
+    stored = _stored_fingerprints(final)
+    stored.update(fingerprints)
+    if not final.exists():  # a new period: the folder appears whole
+        _write_fingerprints(building, stored)
+        building.chmod(0o755)
+        os.replace(building, final)
+    else:  # each file replaces the old one whole; the fingerprints follow them
+        for name in names:
+            os.replace(building / name, final / name)
+        _write_fingerprints(final, stored)
 
 
 def _stored_fingerprints(folder: Path) -> dict[str, str]:
@@ -242,9 +242,18 @@ def _changed(fingerprints: dict[str, dict[str, str]], out: Path) -> dict[str, li
 
 # --- the nightly run's part ------------------------------------------------------------------
 
+def pack_helpers(settings: Settings, anything_new: bool) -> PackHelpers:
+    """Helper processes for the run's pack, started now so that they are ready once the run
+    has published: one per core but the run's own, when the pack is on and the run has
+    something new (a run with nothing new rarely has a pack to write, and writes it alone)."""
+    wanted = settings.write_reports and anything_new
+    return PackHelpers(settings.workers - 1 if wanted else 0)
+
+
 @task(cache_policy=NO_CACHE)
-def write_changed_packs(settings: Settings) -> dict:
-    """The pack of every published period whose data changed since its pack was written.
+def write_changed_packs(settings: Settings, helpers: PackHelpers | None = None) -> dict:
+    """The pack of every published period whose data changed since its pack was written, on
+    `helpers` when the flow started them (`pack_helpers`).
 
     A failure here does not undo the run (its outputs are published): it is logged and said in
     the run's summary, and `mttq report` writes the pack on demand.
@@ -256,7 +265,8 @@ def write_changed_packs(settings: Settings) -> dict:
                     "`mttq report --period all --data-dir %s`", settings.data_dir)
         return {"reports": reports, "pack_periods": [], "pack_files": []}
     try:
-        files = write_units(settings.data_dir, None) if settings.published_db.is_file() else []
+        files = (write_units(settings.data_dir, None, helpers=helpers)
+                 if settings.published_db.is_file() else [])
     except (PackError, OSError) as problem:
         logger.error("Không viết được báo cáo hội nghị / Conference pack not written: %s", problem)
         return {"reports": reports, "pack_periods": [], "pack_files": [],

@@ -23,12 +23,13 @@ import pytest
 from docx import Document
 
 from flows.nightly import nightly
-from flows.pack import unit_paragraphs, units_of, write_reports
+from flows.pack import units_of, write_reports
 from transforms.numbers import parse_number
 from transforms.pack import total_flags
 from transforms.periods import period_label
 from warehouse import reference
 from warehouse.pack_data import connect_published, load_pack_data
+from warehouse.pack_files import unit_paragraphs
 from warehouse.sample_inbox import district_era_wards, plan_inbox, write_inbox
 
 PERIOD = "2021-Q3"

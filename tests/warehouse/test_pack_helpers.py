@@ -1,0 +1,46 @@
+"""The pack's helper processes: every unit written once, in order, here and on the helpers at
+once, and written here when a helper dies."""
+
+import os
+import time
+
+from warehouse.pack_helpers import PackHelpers
+
+
+def slow_pid(seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def dies_in_a_helper(parent: int, value: int) -> int:
+    if os.getpid() != parent:
+        os._exit(1)  # a helper killed mid-unit (out of memory, kill -9)
+    return value
+
+
+def test_results_come_back_in_job_order():
+    with PackHelpers(1) as helpers:
+        assert helpers.map(pow, [(2, n) for n in range(12)]) == [2 ** n for n in range(12)]
+
+
+def test_the_units_are_shared_between_this_process_and_the_helper():
+    with PackHelpers(1) as helpers:
+        time.sleep(1.5)  # started early, as the nightly run does: ready before the pack
+        started = time.perf_counter()
+        pids = helpers.map(slow_pid, [(0.25,)] * 8)
+        elapsed = time.perf_counter() - started
+    assert len(set(pids)) == 2, "the helper wrote no unit"
+    assert 2 <= pids.count(os.getpid()) <= 6
+    assert elapsed < 8 * 0.25 * 0.8, f"no faster than one process: {elapsed:.2f} s"
+
+
+def test_without_helpers_everything_is_written_here():
+    with PackHelpers(0) as helpers:
+        assert set(helpers.map(slow_pid, [(0,)] * 3)) == {os.getpid()}
+
+
+def test_a_helper_that_dies_loses_no_unit():
+    with PackHelpers(1) as helpers:
+        time.sleep(1.5)
+        values = helpers.map(dies_in_a_helper, [(os.getpid(), n) for n in range(6)])
+    assert values == list(range(6))

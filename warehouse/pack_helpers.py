@@ -1,0 +1,87 @@
+"""Writing the pack on every core: the run's own process and helper processes at once.
+
+- Processes, not threads: a workbook or a .docx is written by Python code (xlsxwriter,
+  python-docx) that holds the GIL, so threads would only take turns. Each unit's files are
+  independent of every other unit's.
+- Spawned, not forked: the flow's process runs Prefect's threads and Polars' thread pool, which
+  a fork would copy in whatever state they are in. (The readers fork because their workers run
+  fastexcel only.)
+- A helper imports the writers only, not Prefect. That takes 0.7–0.9 s here, on the other
+  core. The nightly run starts its helpers as soon as its scan has found something new, so
+  they are ready once publishing is done. `mttq report` starts them itself.
+- The run's own process writes too. It waits for a helper only for the last units. If a helper
+  dies, its unit is written here instead; the helper is not started again.
+"""
+
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+
+
+def _import_writers() -> None:
+    import warehouse.pack_files  # noqa: F401 - what every unit needs, before the first one
+
+
+def _ready() -> None:
+    """A no-op call: makes the pool start its processes now."""
+
+
+class PackHelpers:
+    """`processes` helper processes for writing packs; none when it is 0."""
+
+    def __init__(self, processes: int):
+        self.processes = max(0, processes)
+        self._pool = None
+        if self.processes:
+            self._pool = ProcessPoolExecutor(
+                self.processes, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_import_writers)
+            for _ in range(self.processes):
+                self._pool.submit(_ready)
+
+    def __enter__(self) -> "PackHelpers":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def _lose_helpers(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def map(self, function: Callable, jobs: Sequence[tuple]) -> list:
+        """`function(*job)` for every job, here and on the helpers at once; results in job
+        order. `function` must be importable by name (it runs in another process)."""
+        results: list = [None] * len(jobs)
+        waiting = deque(range(len(jobs)))
+        running: dict[Future, int] = {}
+        while waiting or running:
+            while self._pool is not None and waiting and len(running) < self.processes:
+                index = waiting.pop()  # helpers take from the end, this process from the front
+                try:
+                    running[self._pool.submit(function, *jobs[index])] = index
+                except BrokenProcessPool:
+                    waiting.append(index)
+                    self._lose_helpers()
+            if waiting:
+                index = waiting.popleft()
+                results[index] = function(*jobs[index])
+            elif running:
+                wait(running, return_when=FIRST_COMPLETED)
+            for future in [future for future in running if future.done()]:
+                index = running.pop(future)
+                try:
+                    results[index] = future.result()
+                except BrokenProcessPool:  # the helper died: this process writes that unit
+                    waiting.append(index)
+                    self._lose_helpers()
+        return results
+
