@@ -170,7 +170,8 @@ def print_status(console: Console, settings: Settings) -> None:
     try:
         published_at = con.execute("select value from ops.meta where key = 'published_at'"
                                    ).fetchall()
-        when = published_at[0][0].replace("T", " ") if published_at else "?"
+        when = (published_at[0][0].replace("T", " ") if published_at
+                else "không rõ thời điểm / time unknown")
         say(f"Công bố / Published: {when} ({settings.published_db.name}, chỉ đọc / opened "
             "read-only)")
         _print_reports(say, settings)

@@ -58,6 +58,15 @@ def quarters_to(period: str) -> list[str]:
     return quarter_range(f"{split_period(period)[0]}-Q1", quarters_of(period)[-1])
 
 
+def quarters_span_label(period: str) -> str:
+    """The quarters `quarters_to` gives, in words: `2022-Q3` -> `từ quý I đến quý III năm
+    2022`, `2022-Q1` -> `quý I năm 2022` (a chart's title says what it shows)."""
+    year, last = split_period(period)[0], int(quarters_of(period)[-1][-1])
+    if last == 1:
+        return f"quý I năm {year}"
+    return f"từ quý I đến quý {ROMAN_QUARTERS[last]} năm {year}"
+
+
 def period_start(period: str) -> date:
     year, kind = split_period(period)
     return date(year, 3 * QUARTERS_OF_KIND[kind][0] - 2, 1)

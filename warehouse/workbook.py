@@ -18,7 +18,7 @@ import polars as pl
 import xlsxwriter
 
 from transforms.pack import cluster_rankings, indicator_groups, ward_rows
-from transforms.periods import period_label, quarters_to, split_period
+from transforms.periods import period_label, quarters_span_label, quarters_to
 from transforms.vn_format import percent_change
 from warehouse.pack_data import PackData
 
@@ -449,10 +449,10 @@ def _charts_sheet(book, fmt: _Formats, data: PackData, city_code: str, ordered: 
         chart_row += 17
     # the quarter trend: a small table of the city's quarters of the year up to the period's
     # end, then one chart per indicator
-    year = split_period(data.period)[0]
     quarters = quarters_to(data.period)
     table_row = chart_row
-    sheet.write_string(table_row, 0, f"Số liệu toàn thành phố theo quý năm {year}", fmt.bold)
+    span = quarters_span_label(data.period)
+    sheet.write_string(table_row, 0, f"Số liệu toàn thành phố theo quý, {span}", fmt.bold)
     sheet.write_string(table_row + 1, 0, "Chỉ tiêu", fmt.head)
     for i, quarter in enumerate(quarters):
         sheet.write_string(table_row + 1, 1 + i, period_label(quarter), fmt.head)
@@ -473,8 +473,8 @@ def _charts_sheet(book, fmt: _Formats, data: PackData, city_code: str, ordered: 
             "values": ["Biểu đồ", table_row + 2 + j, 1, table_row + 2 + j, len(quarters)],
             "marker": {"type": "circle"},
         })
-        chart.set_title({"name": f"{names[code]['indicator_name']} toàn thành phố theo quý "
-                                 f"năm {year}"})
+        chart.set_title({"name": f"{names[code]['indicator_name']} toàn thành phố theo quý, "
+                                 f"{span}"})
         chart.set_legend({"none": True})
         chart.set_y_axis({"num_format": "#,##0"})
         chart.set_size({"width": 640, "height": 280})

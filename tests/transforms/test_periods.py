@@ -2,7 +2,7 @@
 
 import pytest
 
-from transforms.periods import periods_touching, quarters_to
+from transforms.periods import periods_touching, quarters_span_label, quarters_to
 from warehouse.pack_data import periods_shown
 
 
@@ -33,6 +33,16 @@ def test_periods_touching_an_empty_or_wrong_range_says_so():
 ])
 def test_quarters_to_is_the_years_trend_as_it_stood_when_the_period_closed(period, expected):
     assert quarters_to(period) == expected
+
+
+@pytest.mark.parametrize(("period", "expected"), [
+    ("2022-Q1", "quý I năm 2022"),
+    ("2022-H1", "từ quý I đến quý II năm 2022"),
+    ("2022-9M", "từ quý I đến quý III năm 2022"),
+    ("2021-Y", "từ quý I đến quý IV năm 2021"),
+])
+def test_a_trend_title_names_the_quarters_it_shows(period, expected):
+    assert quarters_span_label(period) == expected
 
 
 def test_a_first_quarter_pack_shows_no_later_quarter_of_its_year():
