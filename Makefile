@@ -38,7 +38,7 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	@touch $(BENCH_STAMP)
 
-# national inbox (10,035 wards x 1 quarter), cached in bench/out/; SIZES="1000 3000 all allx4",
+# national inbox (10,603 wards x 1 quarter), cached in bench/out/; SIZES="1000 3000 all allx4",
 # REPEAT=3 keeps the median of 3 measurements of every figure
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench.run $(if $(SIZES),--sizes $(SIZES),) $(if $(REPEAT),--repeat $(REPEAT),)

@@ -1,7 +1,7 @@
 """The benchmark inbox: template-shaped .xlsx, one per district-era ward and quarter, cached.
 
 Every district-era ward of Vietnam (warehouse.reference.load_units('all'), valid on 2024-03-31:
-10,035 wards in 696 districts) or the first N of them by code, each reporting one or more
+10,603 wards) or the first N of them by code, each reporting one or more
 quarters of 2024 through the sample generator (warehouse/sample_inbox.py) with the full
 indicator catalog. All files are the Excel template: the floor, the pipeline and the peer read
 exactly the same bytes. Generation runs on 2 processes and is cached under bench/out/ keyed by

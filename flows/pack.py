@@ -79,6 +79,10 @@ def write_reports(data_dir: Path | str | None, periods: list[str], unit: str | N
                                   for period in periods}, out_dir)
 
 
+# A helper takes 0.7-0.9 s to start (about four units' files): fewer units are written here.
+MIN_UNITS_FOR_HELPERS = 6
+
+
 def write_units(data_dir: Path | str | None, wanted: dict[str, list[str] | None] | None,
                 out_dir: Path | str | None = None,
                 helpers: PackHelpers | None = None) -> list[Path]:
@@ -117,10 +121,6 @@ def write_units(data_dir: Path | str | None, wanted: dict[str, list[str] | None]
         with PackHelpers(settings.workers - 1 if count >= MIN_UNITS_FOR_HELPERS else 0) as own:
             return _write_periods(settings.published_db, out, packs, units, fingerprints, own)
     return _write_periods(settings.published_db, out, packs, units, fingerprints, helpers)
-
-
-# A helper takes 0.7-0.9 s to start (about four units' files): fewer units are written here.
-MIN_UNITS_FOR_HELPERS = 6
 
 
 def _connect(settings: Settings):
