@@ -10,18 +10,31 @@
   core. The nightly run starts its helpers as soon as its scan has found something new, so
   they are ready once publishing is done. `mttq report` starts them itself.
 - The run's own process writes too. It waits for a helper only for the last units. If a helper
-  dies, its unit is written here instead; the helper is not started again.
+  dies, its unit is written here instead; the helper is not started again. A helper whose run
+  was killed ends itself.
 """
 
 import multiprocessing
+import os
+import signal
+import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
 
-def _import_writers() -> None:
+def _start_helper() -> None:
+    """In each helper, first: the writers, and a watch on the run's process."""
     import warehouse.pack_files  # noqa: F401 - what every unit needs, before the first one
+
+    threading.Thread(target=_end_with_parent, daemon=True).start()
+
+
+def _end_with_parent() -> None:
+    # A run killed with SIGKILL cannot stop its helpers, which would wait for work for ever.
+    multiprocessing.parent_process().join()
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _ready() -> None:
@@ -37,7 +50,7 @@ class PackHelpers:
         if self.processes:
             self._pool = ProcessPoolExecutor(
                 self.processes, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_import_writers)
+                initializer=_start_helper)
             for _ in range(self.processes):
                 self._pool.submit(_ready)
 
