@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 import tempfile
+from contextlib import nullcontext
 from pathlib import Path
 
 import polars as pl
@@ -33,8 +34,10 @@ from transforms.pack import completeness_table, run_summary_markdown
 from transforms.periods import period_sort_key
 from warehouse.pack_data import (
     PackData,
+    PublishedFileChanged,
     connect_published,
     district_completeness,
+    file_version,
     load_packs_data,
     periods_with_reports,
     published_periods,
@@ -97,6 +100,7 @@ def write_units(data_dir: Path | str | None, wanted: dict[str, list[str] | None]
     settings = load_settings(data_dir=data_dir)
     out = Path(out_dir) if out_dir else settings.reports_dir
     con = _connect(settings)
+    version = file_version(settings.published_db)  # the file just opened
     try:
         if wanted is None:  # the nightly run: one read of the file for what changed and its data
             fingerprints = unit_fingerprints(con, periods_with_reports(con))
@@ -118,9 +122,18 @@ def write_units(data_dir: Path | str | None, wanted: dict[str, list[str] | None]
         return []
     if helpers is None:
         count = sum(map(len, units.values()))
-        with PackHelpers(settings.workers - 1 if count >= MIN_UNITS_FOR_HELPERS else 0) as own:
-            return _write_periods(settings.published_db, out, packs, units, fingerprints, own)
-    return _write_periods(settings.published_db, out, packs, units, fingerprints, helpers)
+        writers = PackHelpers(settings.workers - 1 if count >= MIN_UNITS_FOR_HELPERS else 0)
+    else:
+        writers = nullcontext(helpers)  # the caller's: the caller stops them
+    with writers as shared:
+        try:
+            return _write_periods((settings.published_db, version), out, packs, units,
+                                  fingerprints, shared)
+        except PublishedFileChanged:
+            hint = f"mttq report --period all --data-dir {settings.data_dir}"
+            raise PackError(f"Một lần chạy khác vừa công bố số liệu mới trong lúc viết báo cáo; "
+                            f"hãy chạy lại `{hint}`. / Another run published new data while "
+                            f"the pack was written: run `{hint}` again.") from None
 
 
 def _connect(settings: Settings):
@@ -147,10 +160,11 @@ def _units(data: PackData, codes: list[str] | None) -> list[tuple[str, str, str]
     return [unit for unit in units if unit[1] in codes]
 
 
-def _write_periods(published: Path, out: Path, packs: dict[str, PackData],
+def _write_periods(published: tuple[Path, tuple], out: Path, packs: dict[str, PackData],
                    units: dict[str, list[tuple[str, str, str]]],
                    fingerprints: dict[str, dict[str, str]], helpers: PackHelpers) -> list[Path]:
-    """Every period's units written in a hidden folder of its own, then swapped in."""
+    """Every period's units written in a hidden folder of its own, then swapped in.
+    `published`: the published file and the version of it that `packs` were read from."""
     # imported here: a night with nothing to rewrite does not pay for the writers (~0.3 s)
     from warehouse import pack_files
 
@@ -159,13 +173,13 @@ def _write_periods(published: Path, out: Path, packs: dict[str, PackData],
                 for period in units if units[period]}
     try:
         for period in building:
-            pack_files.remember(published, packs[period])
-        jobs = [(published, building[period], period, level, code, name)
+            pack_files.remember(published[1], packs[period])
+        jobs = [(*published, building[period], period, level, code, name)
                 for period in building for level, code, name in units[period]]
         files = helpers.map(pack_files.write_published_unit, jobs)
-        names = {period: [] for period in building}
-        for job, paths in zip(jobs, files, strict=True):
-            names[job[2]] += [path.name for path in paths]
+        names: dict[str, list[str]] = {period: [] for period in building}
+        for (_, _, _, period, *_unit), paths in zip(jobs, files, strict=True):
+            names[period] += [path.name for path in paths]
         written = []
         for period, folder in building.items():
             _swap_in(folder, out / period, names[period], {

@@ -94,6 +94,16 @@ def load_packs_data(con: duckdb.DuckDBPyConnection, periods: list[str]) -> dict[
     ) for period in periods}
 
 
+class PublishedFileChanged(RuntimeError):
+    """The published file was replaced while its pack was being written."""
+
+
+def file_version(published: Path) -> tuple:
+    """What tells one published file from the next: its path, modification time and size."""
+    found = published.stat()
+    return str(published), found.st_mtime_ns, found.st_size
+
+
 def connect_published(path: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the analysts' file (FileNotFoundError before the first run)."""
     if not path.is_file():

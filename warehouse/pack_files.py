@@ -13,7 +13,13 @@ import polars as pl
 from transforms.narrative import Paragraph, narrative, to_markdown, unit_totals, ward_word
 from transforms.pack import total_flags
 from warehouse.document import write_docx
-from warehouse.pack_data import PackData, connect_published, load_pack_data
+from warehouse.pack_data import (
+    PackData,
+    PublishedFileChanged,
+    connect_published,
+    file_version,
+    load_pack_data,
+)
 from warehouse.workbook import write_city_workbook, write_district_workbook
 
 
@@ -52,20 +58,15 @@ def write_unit(folder: Path, data: PackData, level: str, code: str, name: str,
     return [workbook, write_docx(stem.with_suffix(".docx"), paragraphs), markdown]
 
 
-# (published file, its mtime and size, period) -> the period's data and its total flags, read
-# once per process; `remember` fills it with what the calling process has already read.
+# (file_version, period) -> the period's data and its total flags, read once per process;
+# `remember` fills it with what the calling process has already read.
 _periods: dict[tuple, tuple[PackData, pl.DataFrame]] = {}
 
 
-def _key(published: Path, period: str) -> tuple:
-    found = published.stat()
-    return str(published), found.st_mtime_ns, found.st_size, period
-
-
-def remember(published: Path, data: PackData) -> None:
-    """Use `data` for its period of `published` (this process has it already)."""
-    _periods[_key(published, data.period)] = (data, total_flags(data.ward_values,
-                                                                data.ward_completeness))
+def remember(version: tuple, data: PackData) -> None:
+    """Use `data` for its period of the published file `version` (this process has it)."""
+    _periods[(version, data.period)] = (data, total_flags(data.ward_values,
+                                                          data.ward_completeness))
 
 
 def forget() -> None:
@@ -73,13 +74,19 @@ def forget() -> None:
     _periods.clear()
 
 
-def write_published_unit(published: Path, folder: Path, period: str, level: str, code: str,
-                         name: str) -> list[Path]:
-    """`write_unit` for one unit of a period of the published file."""
-    key = _key(published, period)
+def write_published_unit(published: Path, version: tuple, folder: Path, period: str,
+                         level: str, code: str, name: str) -> list[Path]:
+    """`write_unit` for one unit of a period of the published file, as it was at `version`.
+
+    Raises PublishedFileChanged when the file is no longer that version (a run published
+    meanwhile): one pack is made from one version, never from two.
+    """
+    key = (version, period)
     if key not in _periods:
         con = connect_published(published)
         try:
+            if file_version(published) != version:
+                raise PublishedFileChanged(str(published))
             data = load_pack_data(con, period)
         finally:
             con.close()

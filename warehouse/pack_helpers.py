@@ -20,7 +20,13 @@ import signal
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    CancelledError,
+    Future,
+    ProcessPoolExecutor,
+    wait,
+)
 from concurrent.futures.process import BrokenProcessPool
 
 
@@ -60,14 +66,10 @@ class PackHelpers:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """Stop the helpers (`wait=False`: a broken pool, whose helpers are gone)."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
-
-    def _lose_helpers(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool.shutdown(wait=wait, cancel_futures=True)
             self._pool = None
 
     def map(self, function: Callable, jobs: Sequence[tuple]) -> list:
@@ -83,7 +85,7 @@ class PackHelpers:
                     running[self._pool.submit(function, *jobs[index])] = index
                 except BrokenProcessPool:
                     waiting.append(index)
-                    self._lose_helpers()
+                    self.close(wait=False)
             if waiting:
                 index = waiting.popleft()
                 results[index] = function(*jobs[index])
@@ -93,8 +95,9 @@ class PackHelpers:
                 index = running.pop(future)
                 try:
                     results[index] = future.result()
-                except BrokenProcessPool:  # the helper died: this process writes that unit
+                except (BrokenProcessPool, CancelledError):
+                    # a helper died (the pool's other units are cancelled): written here
                     waiting.append(index)
-                    self._lose_helpers()
+                    self.close(wait=False)
         return results
 

@@ -427,6 +427,25 @@ def test_write_reports_unknown_unit_is_an_error_in_words(pack_run):
         write_reports(data_dir, [PERIOD], unit="999")
 
 
+def test_a_unit_is_never_made_from_a_newer_published_file_than_its_pack(pack_run, tmp_path):
+    from warehouse.pack_data import PublishedFileChanged, file_version
+    from warehouse.pack_files import forget, write_published_unit
+
+    data_dir, *_ = pack_run
+    published = data_dir / "warehouse" / "mttq.duckdb"
+    current = file_version(published)
+    forget()
+    written = write_published_unit(published, current, tmp_path, PERIOD, "district", DISTRICT,
+                                   "Quận Đống Đa")
+    assert [path.name for path in written] == [
+        f"{DISTRICT} Quận Đống Đa{suffix}" for suffix in (".xlsx", ".docx", ".md")]
+    replaced = (current[0], current[1] - 1, current[2])  # the file the pack began with
+    with pytest.raises(PublishedFileChanged):
+        write_published_unit(published, replaced, tmp_path, PERIOD, "district", DISTRICT,
+                             "Quận Đống Đa")
+    forget()
+
+
 # --- a real office suite ------------------------------------------------------------------------
 
 def _to_pdf(source: Path, out: Path) -> Path:
