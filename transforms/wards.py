@@ -4,6 +4,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 import polars as pl
 from rapidfuzz import fuzz, process
@@ -150,14 +151,16 @@ def _period_ends(periods: pl.Series) -> dict[str, date]:
     return {p: period_end(p) for p in periods.drop_nulls().unique() if is_period_id(p)}
 
 
-def _name_variants(text: str | None, prefix: re.Pattern[str]) -> list[tuple[str, str, str | None]]:
+@lru_cache(maxsize=2**16)  # the same names recur in every file and every era of the units
+def _name_variants(text: str | None, prefix: re.Pattern[str]
+                   ) -> tuple[tuple[str, str, str | None], ...]:
     """Keys of `text` with its prefix removed, then (if it had one) as written.
 
     Both are tried because a prefix-looking start can be part of the name (`Xa La`).
     """
     clean = normalize_text(text)
     if clean is None:
-        return []
+        return ()
     lower = unicodedata.normalize("NFC", clean.lower())
     plain = strip_diacritics(lower)
     # NFC Vietnamese keeps one character per letter once marks are stripped, so a prefix found
@@ -170,7 +173,7 @@ def _name_variants(text: str | None, prefix: re.Pattern[str]) -> list[tuple[str,
         kind = _WARD_KIND.get(match[1])
         variants.append(_keys(lower[cut:] if aligned else None, plain[cut:], kind))
     variants.append(_keys(lower if aligned else None, plain, None))
-    return [v for v in variants if v[1]]
+    return tuple(v for v in variants if v[1])
 
 
 def _keys(lower: str | None, plain: str, kind: str | None) -> tuple[str, str, str | None]:
@@ -215,17 +218,16 @@ class _Hierarchy:
             if unit["level"] == "city":
                 continue
             is_ward = unit["level"] == "ward"
-            exact, folded, kind = name_key(
-                unit["unit_name"], _WARD_PREFIX if is_ward else _DISTRICT_PREFIX
-            )
+            variants = _name_variants(unit["unit_name"],
+                                      _WARD_PREFIX if is_ward else _DISTRICT_PREFIX)
+            exact, folded, kind = variants[0] if variants else ("", "", None)
             entry = _Ward(
                 unit["unit_code"], unit["unit_name"], unit["parent_code"], kind,
                 exact, folded, unit["valid_from"], unit["valid_to"],
             )  # fmt: skip
             (self.wards if is_ward else self.districts).append(entry)
             self.name_keys.setdefault(unit["unit_code"], []).extend(
-                (unit["valid_from"], v[1]) for v in _name_variants(
-                    unit["unit_name"], _WARD_PREFIX if is_ward else _DISTRICT_PREFIX))
+                (unit["valid_from"], v[1]) for v in variants)
         self._indexes: dict[date | None, _Index] = {}
 
     def names_until(self, code: str, day: date) -> set[str]:
@@ -250,6 +252,9 @@ class _Index:
         self, wards: list[_Ward], districts: list[_Ward], parent_names: dict[str, str]
     ) -> None:
         self.wards = wards
+        self.by_code: dict[str, _Ward] = {}  # a code names one unit on one day
+        for ward in wards:
+            self.by_code.setdefault(ward.code, ward)
         self.parent_names = parent_names
         self.ward_keys = (_group(wards, "exact"), _group(wards, "folded"))
         self.district_keys = (_group(districts, "exact"), _group(districts, "folded"))
@@ -271,7 +276,7 @@ def _group(units: list[_Ward], attribute: str) -> dict[str, list[_Ward]]:
 
 def _lookup(
     keys: tuple[dict[str, list[_Ward]], dict[str, list[_Ward]]],
-    variants: list[tuple[str, str, str | None]],
+    variants: tuple[tuple[str, str, str | None], ...],
     parents: set[str] | None = None,
 ) -> list[_Ward]:
     """Units whose name matches: exact keys of every variant first, then folded keys."""
@@ -328,7 +333,7 @@ def _disagreement(row: dict, hierarchy: _Hierarchy) -> dict | None:
     """F_WARD_MISMATCH when the name or district written names another ward or district valid
     at the period's end than the one the code names; None when they agree (or name nothing)."""
     code, index = row["matched_ward_code"], hierarchy.on(row["_end"])
-    ward = next(w for w in index.wards if w.code == code)
+    ward = index.by_code[code]
     variants = _name_variants(row["ward_name"], _WARD_PREFIX)
     own_names = hierarchy.names_until(code, row["_end"])
     if variants and not any(v[1] in own_names for v in variants):
@@ -364,7 +369,8 @@ def _unique_codes(wards: list[_Ward]) -> list[_Ward]:
     return list(by_code.values())
 
 
-def _closest(variants: list[tuple[str, str, str | None]], scope: list[_Ward], index: _Index) -> str:
+def _closest(variants: tuple[tuple[str, str, str | None], ...], scope: list[_Ward],
+             index: _Index) -> str:
     """Up to MAX_CANDIDATES wards whose folded names are closest to the name written."""
     if not variants or not scope:
         return ""
