@@ -7,6 +7,7 @@ from flows.pack import pack_helpers, publish_run_artifacts, write_changed_packs
 from flows.run import recorded_run
 from flows.settings import load_settings
 from flows.tasks import (
+    counts_if_up_to_date,
     ingest_files,
     load_reference_data,
     publish_outputs,
@@ -37,12 +38,14 @@ def nightly(inbox: str | None = None, data_dir: str | None = None, strict: bool 
     with recorded_run(settings, "nightly", parameters, rerun_of) as run_id:
         reference = load_reference_data(settings)
         scan = scan_inbox(settings)
-        with pack_helpers(settings, not scan.new_files.is_empty()) as helpers:
-            read = read_files(scan.to_read, settings.workers, settings.read_limits())
-            ingested = ingest_files(read, reference, settings.strict,
-                                    settings.max_findings_per_file)
-            # quoted: Prefect would otherwise walk the scan's list of every file (~2 s at 10k)
-            counts = update_state(settings, quote(scan), ingested, reference, run_id, force)
+        # quoted: Prefect would otherwise walk the scan's list of every file (~2 s at 10k)
+        counts = counts_if_up_to_date(settings, quote(scan), reference, force)
+        with pack_helpers(settings, counts is None) as helpers:
+            if counts is None:  # a night with nothing new skips these three steps
+                read = read_files(scan.to_read, settings.workers, settings.read_limits())
+                ingested = ingest_files(read, reference, settings.strict,
+                                        settings.max_findings_per_file)
+                counts = update_state(settings, quote(scan), ingested, reference, run_id)
             published = publish_outputs(settings, run_id, counts)
             # the periods whose values changed
             packs = write_changed_packs(settings, quote(helpers))

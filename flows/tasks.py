@@ -109,7 +109,7 @@ def scan_inbox(settings: Settings) -> InboxScan:
         index = inbox.scan_index(found, scanned_at_ns)
         if index != last_scan:  # written only when something changed
             state.save_inbox_index(con, index)
-        known = db.read(con, "raw.files").select("file_hash", "original_path")
+        known = state.known_files(con)
     new_files = classify_inbox(inbox.listing_frame(found), known)
     by_path = {f.relative_path: f for f in found}
     archive_dir = settings.archive_dir
@@ -240,21 +240,26 @@ def ingest_files(read: tuple[pl.DataFrame, pl.DataFrame], reference_data: Refere
 
 
 @step
-def update_state(settings: Settings, scan: InboxScan, ingested: Ingested,
-                 reference_data: Reference, run_id: str, force: bool = False) -> dict:
-    """Commit the run's files, values, findings and recomputed outputs in one transaction.
+def counts_if_up_to_date(settings: Settings, scan: InboxScan, reference_data: Reference,
+                         force: bool = False) -> dict | None:
+    """The run's counts when there is nothing to do: no new file, the reference data as the
+    outputs were computed with, and not forced (backfill). None when the outputs must be
+    recomputed; the night then reads, ingests and updates the state."""
+    with db.connect(settings.state_db) as con:
+        unchanged = (db.get_meta(con, "reference_fingerprint")
+                     == state.reference_fingerprint(reference_data))
+        if not scan.new_files.is_empty() or not unchanged or force or state.data_version(con) == 0:
+            return None
+        get_run_logger().info("Nothing new since the last run: outputs are up to date.")
+        return ledger_counts(state.ledger(con), scan.files_seen, 0, pl.DataFrame())
 
-    Outputs are recomputed when there is anything new, when the reference data changed, or when
-    forced (backfill); otherwise the state is left exactly as it was.
-    """
+
+@step
+def update_state(settings: Settings, scan: InboxScan, ingested: Ingested,
+                 reference_data: Reference, run_id: str) -> dict:
+    """Commit the run's files, values, findings and recomputed outputs in one transaction."""
     logger = get_run_logger()
     with db.connect(settings.state_db) as con:
-        fingerprint = state.reference_fingerprint(reference_data)
-        nothing_new = scan.new_files.is_empty()
-        unchanged = db.get_meta(con, "reference_fingerprint") == fingerprint
-        if nothing_new and unchanged and not force and state.data_version(con) > 0:
-            logger.info("Nothing new since the last run: outputs are up to date.")
-            return ledger_counts(state.ledger(con), scan.files_seen, 0, pl.DataFrame())
         merged = merge_new_files(state.ledger(con), state.clean_values(con),
                                  state.ingest_findings(con), scan.new_files, ingested,
                                  datetime.now(), run_id)

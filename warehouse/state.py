@@ -29,6 +29,11 @@ def ledger(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return db.read(con, "raw.files")
 
 
+def known_files(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """file_hash, original_path of every file in the ledger: what a scan compares against."""
+    return con.sql("select file_hash, original_path from raw.files").pl()
+
+
 def clean_values(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return db.read(con, "raw.values")
 
