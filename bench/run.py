@@ -178,8 +178,7 @@ def bench_size(size: Size, args: argparse.Namespace, log: callable) -> SizeResul
     result = SizeResult(size.label, len(files))
     log(f"\n== {size.label}: {len(files):,} files ({inbox}) ==")
     warm_page_cache(files)
-    result.measures["floor"] = median_of([measure_floor(files) for _ in range(args.repeat)])
-    log(_line(result.measures["floor"]))
+    floors: list[Measure] = []  # one next to each full run, in every mode (see _bench_mttq)
 
     # the pipeline's figures; the pack (~700 districts nationally) is measured by bench/pack.py
     env = {**os.environ, "MTTQ_PROVINCE": "all", "PYTHONUNBUFFERED": "1", "MTTQ_REPORTS": "off"}
@@ -190,12 +189,14 @@ def bench_size(size: Size, args: argparse.Namespace, log: callable) -> SizeResul
         if mode == "server" and not args.api_url:
             with PrefectServer(env, args.out) as server:
                 _bench_mttq(result, inbox, files, {**env, "PREFECT_API_URL": server.url},
-                            modes[mode], args, log)
+                            modes[mode], args, log, floors)
         else:
             mode_env = {**env, "PREFECT_API_URL": args.api_url} if mode == "server" else env
             if mode == "temporary":
                 mode_env.pop("PREFECT_API_URL", None)
-            _bench_mttq(result, inbox, files, mode_env, modes[mode], args, log)
+            _bench_mttq(result, inbox, files, mode_env, modes[mode], args, log, floors)
+    result.measures["floor"] = median_of(floors)
+    log(_line(result.measures["floor"]))
 
     if not args.no_peer:
         peer_files = files if len(files) <= args.peer_max_files else None
@@ -221,7 +222,12 @@ def bench_size(size: Size, args: argparse.Namespace, log: callable) -> SizeResul
 
 
 def _bench_mttq(result: SizeResult, inbox: Path, files: list[Path], env: dict[str, str],
-                suffix: str, args: argparse.Namespace, log: callable) -> None:
+                suffix: str, args: argparse.Namespace, log: callable,
+                floors: list[Measure]) -> None:
+    """The empty flow, the full run and the nothing-new run, `repeat` times interleaved, each
+    time next to a floor measurement (appended to `floors`): this machine's speed drifts by up
+    to 2x within minutes, and a floor measured minutes before the runs made their ratio a
+    coin flip."""
     where = "running server" if suffix else "temporary server"
     samples: dict[str, list[Measure]] = {"prefect": [], "full": [], "incremental": []}
     for repeat in range(args.repeat):  # interleaved, so that a noisy minute touches every figure
@@ -231,6 +237,7 @@ def _bench_mttq(result: SizeResult, inbox: Path, files: list[Path], env: dict[st
         # (it never deletes its archive) would pay.
         data_dir = args.out / f"data-{result.size}{suffix}-{repeat}"
         command = [str(BIN / "mttq"), "run", "--inbox", str(inbox), "--data-dir", str(data_dir)]
+        floors.append(measure_floor(files))
         samples["prefect"].append(run_measured(
             f"prefect{suffix}", [str(BIN / "python"), "-c", EMPTY_FLOW], env, 0,
             args.out / f"prefect{suffix}.log"))
