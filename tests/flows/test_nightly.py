@@ -115,6 +115,23 @@ def test_nightly_twice_changes_nothing_and_publishes_identical_tables(demo_run):
     assert second["files_new"] == 0
     for table in tables:
         assert_frame_equal(before[table], query(data_dir, f"select * from {table}"))
+    # and it did only what such a night needs: no reading, ingesting or state update
+    flow_run_id = query(data_dir, "select flow_run_id from ops.runs where run_id = "
+                                  f"'{second['run_id']}'")["flow_run_id"][0]
+    assert task_names(flow_run_id) == ["counts_if_up_to_date", "load_reference_data",
+                                       "publish_outputs", "publish_run_artifacts",
+                                       "scan_inbox", "write_changed_packs"]
+
+
+def task_names(flow_run_id: str) -> list[str]:
+    """The names of a flow run's tasks, as the Prefect server recorded them."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(
+            id=FlowRunFilterId(any_=[flow_run_id])))
+    return sorted(run.name.rsplit("-", 1)[0] for run in runs)
 
 
 def test_nightly_writes_parquet_partitioned_by_period(demo_run):
