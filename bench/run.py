@@ -69,6 +69,9 @@ class Measure:
     peak_rss_mb: float | None = None
     files: int = 0
     note: str = ""
+    # the share of the machine's CPU time its hypervisor took for other guests meanwhile
+    # (/proc/stat "steal"): a run measured under heavy steal is slow for reasons not its own
+    steal: float | None = None
 
     @property
     def ms_per_file(self) -> float | None:
@@ -96,6 +99,7 @@ def run_measured(name: str, command: list[str], env: dict[str, str], files: int 
                  log: Path | None = None) -> Measure:
     """Wall time and peak tree RSS of a subprocess; raises if it fails."""
     peak = 0
+    before = psutil.cpu_times()
     started = time.perf_counter()
     with open(log or os.devnull, "w") as out:
         process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
@@ -108,7 +112,16 @@ def run_measured(name: str, command: list[str], env: dict[str, str], files: int 
     if process.returncode != 0:
         tail = log.read_text()[-2000:] if log else ""
         raise RuntimeError(f"{name} failed with exit code {process.returncode}\n{tail}")
-    return Measure(name, wall, peak / 2**20, files)
+    return Measure(name, wall, peak / 2**20, files, steal=steal_since(before))
+
+
+def steal_since(before) -> float | None:
+    """The share of all CPU time since `before` (psutil.cpu_times()) that was stolen."""
+    after = psutil.cpu_times()
+    if not hasattr(after, "steal"):
+        return None
+    total = sum(after) - sum(before)
+    return (after.steal - before.steal) / total if total > 0 else 0.0
 
 
 def tree_rss(process: psutil.Process) -> int:
@@ -126,13 +139,14 @@ def tree_rss(process: psutil.Process) -> int:
 
 def measure_floor(files: list[Path]) -> Measure:
     """fastexcel alone: open each workbook and load every sheet to Arrow, one process."""
+    before = psutil.cpu_times()
     started = time.perf_counter()
     for path in files:
         reader = fastexcel.read_excel(path)
         for index in range(len(reader.sheet_names)):
             reader.load_sheet(index, header_row=None).to_arrow()
     return Measure("floor", time.perf_counter() - started, None, len(files),
-                   "fastexcel, 1 process")
+                   "fastexcel, 1 process", steal=steal_since(before))
 
 
 def warm_page_cache(files: list[Path]) -> None:
@@ -256,15 +270,16 @@ def _bench_mttq(result: SizeResult, inbox: Path, files: list[Path], env: dict[st
 
 
 def median_of(measures: list[Measure]) -> Measure:
-    """The median wall time (and the largest peak RSS) of repeated measurements."""
+    """The median wall time (and the largest peak RSS and steal) of repeated measurements."""
     walls = sorted(m.wall_s for m in measures)
     middle = len(walls) // 2
     wall = walls[middle] if len(walls) % 2 else (walls[middle - 1] + walls[middle]) / 2
     peaks = [m.peak_rss_mb for m in measures if m.peak_rss_mb is not None]
     first = measures[0]
     note = f" (median of {len(measures)})" if len(measures) > 1 else ""
+    steals = [m.steal for m in measures if m.steal is not None]
     return Measure(first.name, wall, max(peaks) if peaks else None, first.files,
-                   first.note + note)
+                   first.note + note, max(steals) if steals else None)
 
 
 def remove_data_dirs(out: Path) -> None:
@@ -298,7 +313,8 @@ def _check_published(data_dir: Path, files: int) -> None:
 def _line(m: Measure) -> str:
     per_file = f"{m.ms_per_file:7.3f} ms/file" if m.ms_per_file else " " * 15
     rss = f"{m.peak_rss_mb:7.0f} MB" if m.peak_rss_mb else " " * 10
-    return f"  {m.name:17s} {m.wall_s:8.2f} s  {per_file}  peak RSS {rss}  {m.note}"
+    steal = f"  steal ≤{100 * m.steal:3.0f} %" if m.steal is not None else ""
+    return f"  {m.name:17s} {m.wall_s:8.2f} s  {per_file}  peak RSS {rss}{steal}  {m.note}"
 
 
 def summary(result: SizeResult) -> list[str]:

@@ -44,18 +44,20 @@ def test_bench_run_tiny_measures_everything_and_prints_ratios(tmp_path, prefect_
                                     "peer"}
     assert all(m.wall_s > 0 for m in result.measures.values())
     assert result.measures["full_srv"].peak_rss_mb > 0
+    assert all(0 <= m.steal <= 1 for name, m in result.measures.items() if name != "peer")
     for expected in ("full ÷ floor", "peer ÷ full", "incremental", "peak RSS",
                      "incremental ÷ empty flow", "full ÷ floor (issue 13)",
-                     "| 24x1 | 24 |"):
+                     "| 24x1 | 24 |", "steal ≤"):
         assert expected in printed
     assert list(tmp_path.glob("results-*.json"))
     print(printed)
 
 
 def test_median_of_repeated_measures_keeps_the_middle_time_and_the_largest_memory():
-    measures = [Measure("full", 9.0, 700, 10), Measure("full", 30.0, 650, 10),
-                Measure("full", 10.0, 900, 10)]
+    measures = [Measure("full", 9.0, 700, 10, steal=0.05), Measure("full", 30.0, 650, 10),
+                Measure("full", 10.0, 900, 10, steal=0.3)]
     median = median_of(measures)
     assert (median.wall_s, median.peak_rss_mb, median.files) == (10.0, 900, 10)
+    assert median.steal == 0.3  # the worst the machine was while measuring
     assert median.note == " (median of 3)"
     assert median_of(measures[:2]).wall_s == 19.5
