@@ -1,10 +1,12 @@
 """What an operator does: a busy writer, a failed run and its rerun, a backfill after an
 administrator's fix, running twice, and `mttq status` telling the story."""
 
+import re
 import shutil
 import subprocess
 import time
 
+import duckdb
 import pytest
 from ops_support import (
     MTTQ,
@@ -226,6 +228,15 @@ def test_status_before_any_run_then_run_twice_identical_tables_and_80_columns(
     after = outputs(data_dir)
     for table in before:
         assert_frame_equal(after[table], before[table])
+
+    # a published file that does not say when it was published (made by hand, or damaged)
+    assert re.search(r"Công bố / Published: \d{4}-\d\d-\d\d \d\d:\d\d", text)
+    with duckdb.connect(str(data_dir / "warehouse" / "mttq.duckdb")) as con:
+        con.execute("delete from ops.meta where key = 'published_at'")
+    undated = mttq("status", "--data-dir", str(data_dir))
+    assert undated.returncode == 0, undated.stderr
+    assert ("Công bố / Published: không rõ thời điểm / time unknown (mttq.duckdb"
+            in " ".join(undated.stdout.split()))
 
 
 @pytest.mark.parametrize(("error", "attempts"), [
