@@ -218,16 +218,15 @@ class _Hierarchy:
             if unit["level"] == "city":
                 continue
             is_ward = unit["level"] == "ward"
-            variants = _name_variants(unit["unit_name"],
-                                      _WARD_PREFIX if is_ward else _DISTRICT_PREFIX)
-            exact, folded, kind = variants[0] if variants else ("", "", None)
+            prefix = _WARD_PREFIX if is_ward else _DISTRICT_PREFIX
+            exact, folded, kind = name_key(unit["unit_name"], prefix)
             entry = _Ward(
                 unit["unit_code"], unit["unit_name"], unit["parent_code"], kind,
                 exact, folded, unit["valid_from"], unit["valid_to"],
             )  # fmt: skip
             (self.wards if is_ward else self.districts).append(entry)
             self.name_keys.setdefault(unit["unit_code"], []).extend(
-                (unit["valid_from"], v[1]) for v in variants)
+                (unit["valid_from"], v[1]) for v in _name_variants(unit["unit_name"], prefix))
         self._indexes: dict[date | None, _Index] = {}
 
     def names_until(self, code: str, day: date) -> set[str]:
