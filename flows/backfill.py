@@ -3,13 +3,13 @@
 from prefect import flow
 from prefect.utilities.annotations import quote
 
-from flows.pack import pack_helpers, publish_run_artifacts, write_changed_packs
+from flows.ending import publish_run
+from flows.pack import pack_helpers
 from flows.run import recorded_run
 from flows.settings import load_settings
 from flows.tasks import (
     ingest_files,
     load_reference_data,
-    publish_outputs,
     read_files,
     restate_files,
     select_archived_files,
@@ -38,9 +38,4 @@ def backfill(period_from: str, period_to: str, data_dir: str | None = None,
             ingested = ingest_files(read, reference, settings.strict,
                                     settings.max_findings_per_file)
             counts = restate_files(settings, quote(chosen), ingested, reference, run_id)
-            published = publish_outputs(settings, run_id, counts)
-            # restated values: their units' packs again
-            packs = write_changed_packs(settings, quote(helpers))
-        result = {"run_id": run_id, **counts, **published, **packs}
-        publish_run_artifacts(settings, result)
-        return result
+            return publish_run(settings, run_id, counts, helpers)

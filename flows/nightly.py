@@ -3,14 +3,14 @@
 from prefect import flow
 from prefect.utilities.annotations import quote
 
-from flows.pack import pack_helpers, publish_run_artifacts, write_changed_packs
+from flows.ending import publish_run
+from flows.pack import pack_helpers
 from flows.run import recorded_run
 from flows.settings import load_settings
 from flows.tasks import (
     counts_if_up_to_date,
     ingest_files,
     load_reference_data,
-    publish_outputs,
     read_files,
     scan_inbox,
     update_state,
@@ -46,9 +46,4 @@ def nightly(inbox: str | None = None, data_dir: str | None = None, strict: bool 
                 ingested = ingest_files(read, reference, settings.strict,
                                         settings.max_findings_per_file)
                 counts = update_state(settings, quote(scan), ingested, reference, run_id)
-            published = publish_outputs(settings, run_id, counts)
-            # the periods whose values changed
-            packs = write_changed_packs(settings, quote(helpers))
-        result = {"run_id": run_id, **counts, **published, **packs}
-        publish_run_artifacts(settings, result)
-        return result
+            return publish_run(settings, run_id, counts, helpers)
