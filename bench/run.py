@@ -120,7 +120,11 @@ def steal_since(before) -> float | None:
     after = psutil.cpu_times()
     if not hasattr(after, "steal"):
         return None
-    total = sum(after) - sum(before)
+    # Linux counts guest time inside user time already: left out so it is not counted twice
+    def busy_and_idle(times) -> float:
+        return sum(times) - getattr(times, "guest", 0) - getattr(times, "guest_nice", 0)
+
+    total = busy_and_idle(after) - busy_and_idle(before)
     return (after.steal - before.steal) / total if total > 0 else 0.0
 
 
