@@ -122,8 +122,10 @@ def scan_inbox(settings: Settings) -> InboxScan:
             inbox.keep_copy(inbox.placeholder_bytes(entry), file_hash, archived)
         to_read.append((file_hash, entry.path, "" if entry.is_placeholder else str(archived),
                         entry.problem, entry.problem_text))
-    logger.info("Inbox: %d files, %d new (%d to read); %d orphan archive temporaries removed",
-                len(found), new_files.height, len(to_read), orphans)
+    files, new, reading = len(found), new_files.height, len(to_read)
+    logger.info(f"Hộp thư: {files} tệp, {new} tệp mới ({reading} cần đọc); xóa {orphans} tệp "
+                f"tạm bỏ dở trong kho lưu trữ / Inbox: {files} files, {new} new ({reading} to "
+                f"read); {orphans} orphan archive temporaries removed")
     return InboxScan(len(found), new_files, to_read)
 
 
@@ -250,7 +252,8 @@ def counts_if_up_to_date(settings: Settings, scan: InboxScan, reference_data: Re
                      == state.reference_fingerprint(reference_data))
         if not scan.new_files.is_empty() or not unchanged or force or state.data_version(con) == 0:
             return None
-        get_run_logger().info("Nothing new since the last run: outputs are up to date.")
+        get_run_logger().info("Không có gì mới từ lần chạy trước: số liệu đã cập nhật / "
+                              "Nothing new since the last run: outputs are up to date.")
         return ledger_counts(state.ledger(con), scan.files_seen, 0, pl.DataFrame())
 
 
@@ -264,7 +267,8 @@ def update_state(settings: Settings, scan: InboxScan, ingested: Ingested,
                                  state.ingest_findings(con), scan.new_files, ingested,
                                  datetime.now(), run_id)
         version = _commit(con, merged, ingested, reference_data)
-        logger.info("State updated to data version %d", version)
+        logger.info(f"Đã cập nhật dữ liệu lên phiên bản {version} / State updated to data "
+                    f"version {version}")
         return ledger_counts(merged.ledger, scan.files_seen, scan.new_files.height,
                              merged.added_files)
 
@@ -312,8 +316,9 @@ def publish_outputs(settings: Settings, run_id: str, counts: dict) -> dict:
         periods = sorted((row[0] for row in con.execute(  # periods that have values
             "select distinct period from mart.city_summary where value is not null"
         ).fetchall()), key=period_sort_key)
-    logger.info("Published %s (data version %d) and %s", settings.published_db, version,
-                settings.parquet_dir)
+    duckdb_file, parquet = settings.published_db, settings.parquet_dir
+    logger.info(f"Đã công bố {duckdb_file} (phiên bản dữ liệu {version}) và {parquet} / "
+                f"Published {duckdb_file} (data version {version}) and {parquet}")
     return {"data_version": version, "periods": periods,
             "duckdb": str(settings.published_db), "parquet": str(settings.parquet_dir)}
 
@@ -334,8 +339,9 @@ def select_archived_files(settings: Settings, period_from: str, period_to: str) 
             raise FileNotFoundError(errno.ENOENT, f"thiếu bản lưu trữ của {original_path} / "
                                     f"archived copy missing for {original_path}", str(archived))
         to_read.append((file_hash, str(archived)))
-    get_run_logger().info("Backfill %s..%s: %d archived files to read again", period_from,
-                          period_to, len(to_read))
+    span, count = f"{period_from}..{period_to}", len(to_read)
+    get_run_logger().info(f"Tính lại {span}: đọc lại {count} tệp lưu trữ / Backfill {span}: "
+                          f"{count} archived files to read again")
     return InboxScan(files_seen=len(to_read), new_files=chosen, to_read=to_read)
 
 
