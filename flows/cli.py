@@ -88,7 +88,7 @@ def rerun(
         raise typer.Exit(1) from None
     console.print(f"Chạy lại lần chạy {found} ({flow_name}) / Re-running {flow_name} run "
                   f"{found}: {escape(report.describe_parameters(parameters))}", soft_wrap=True)
-    _run_flow(_flow_by_name(flow_name), {**parameters, "rerun_of": found}, data_dir)
+    _run_flow(flow_name, {**parameters, "rerun_of": found}, data_dir)
 
 
 @app.command()
@@ -114,7 +114,7 @@ def backfill(
         console.print(f"[red]Kỳ không hợp lệ / not a valid range: {escape(str(wrong))}. Dùng kỳ "
                       "dạng 2021-Q1 / use quarters such as 2021-Q1.[/red]", soft_wrap=True)
         raise typer.Exit(1) from None
-    _run_flow(_flow_by_name("backfill"), {"period_from": period_from, "period_to": period_to,
+    _run_flow("backfill", {"period_from": period_from, "period_to": period_to,
                                           "data_dir": _str(data_dir), "strict": strict},
               data_dir)
 
@@ -126,7 +126,7 @@ def _run_nightly(data_dir: Path | None, inbox: Path | None, strict: bool | None)
     if not settings.inbox_dir.is_dir():  # said before anything is created
         console.print(report.missing_inbox(settings.inbox_dir, data_dir, inbox), soft_wrap=True)
         raise typer.Exit(1)
-    _run_flow(_flow_by_name("nightly"), {"inbox": _str(inbox), "data_dir": _str(data_dir),
+    _run_flow("nightly", {"inbox": _str(inbox), "data_dir": _str(data_dir),
                                          "strict": strict}, data_dir)
 
 
@@ -138,17 +138,26 @@ def _flow_by_name(name: str):
     return flow_
 
 
-def _run_flow(flow_, parameters: dict, data_dir: Path | None) -> None:
-    """Run a flow here and say how it went; exit 1 when it failed, 2 when the writer is busy.
+def _run_flow(name: str, parameters: dict, data_dir: Path | None) -> None:
+    """Run the flow `name` here and say how it went; exit 1 when it failed, 2 when the writer
+    is busy.
 
-    The task runner is chosen now, from the settings (MTTQ_TASK_RUNNER), for this call only.
+    The pack's helpers start before Prefect is imported (warehouse/pack_helpers.py). The task
+    runner is chosen now, from the settings (MTTQ_TASK_RUNNER), for this call only.
     """
+    from flows.settings import load_settings
+    from warehouse.pack_helpers import start_early
+
+    settings = load_settings(data_dir=data_dir)
+    start_early(settings.workers - 1 if settings.write_reports else 0)
+
     from prefect.settings import get_current_settings
 
     from flows.lock import WriterBusy
     from flows.run import describe_error
-    from flows.settings import load_settings
     from flows.tasks import task_runner_for
+
+    flow_ = _flow_by_name(name)
 
     hint = f" --data-dir {data_dir}" if data_dir else ""
     choice = API
@@ -156,7 +165,7 @@ def _run_flow(flow_, parameters: dict, data_dir: Path | None) -> None:
         choice = ApiChoice("configured", str(get_current_settings().api.url))
     console.print(choice.describe(hint), soft_wrap=True)
     try:
-        runner = task_runner_for(load_settings(data_dir=data_dir))
+        runner = task_runner_for(settings)
     except (ValueError, RuntimeError) as wrong:
         console.print(f"[red]{escape(str(wrong))}[/red]", soft_wrap=True)
         raise typer.Exit(1) from None

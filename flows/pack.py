@@ -44,7 +44,7 @@ from warehouse.pack_data import (
     run_rejections,
     unit_fingerprints,
 )
-from warehouse.pack_helpers import PackHelpers
+from warehouse.pack_helpers import PackHelpers, take_early
 
 FINGERPRINT_FILE = ".fingerprint"
 
@@ -257,10 +257,16 @@ def _changed(fingerprints: dict[str, dict[str, str]], out: Path) -> dict[str, li
 # --- the nightly run's part ------------------------------------------------------------------
 
 def pack_helpers(settings: Settings, anything_new: bool) -> PackHelpers:
-    """Helper processes for the run's pack, started now so that they are ready once the run
-    has published: one per core but the run's own, when the pack is on and the run has
-    something new (a run with nothing new rarely has a pack to write, and writes it alone)."""
+    """Helper processes for the run's pack, ready once the run has published: one per core but
+    the run's own, when the pack is on and the run has something new (a run with nothing new
+    rarely has a pack to write, and writes it alone). The command line's, when it started them
+    early (warehouse/pack_helpers.py), else started now."""
     wanted = settings.write_reports and anything_new
+    early = take_early()
+    if early is not None:
+        if wanted:
+            return early
+        early.close()
     return PackHelpers(settings.workers - 1 if wanted else 0)
 
 

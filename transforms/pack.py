@@ -102,10 +102,16 @@ def ward_rows(ward_values: pl.DataFrame, ward_completeness: pl.DataFrame,
             for row in wards.iter_rows(named=True)]
 
 
+SUMMARY_FIELDS = ("value", "wards_reporting", "wards_expected")  # what a pack shows of a row
+
+
 def summary_lookup(summary: pl.DataFrame, period: str) -> dict[tuple[str, str], dict]:
-    """(unit_code, indicator_code) -> summary row of `period`."""
-    return {(row["unit_code"], row["indicator_code"]): row
-            for row in summary.filter(pl.col("period") == period).iter_rows(named=True)}
+    """(unit_code, indicator_code) -> the SUMMARY_FIELDS of its summary row of `period`."""
+    rows = summary.filter(pl.col("period") == period)
+    keys = zip(rows["unit_code"].to_list(), rows["indicator_code"].to_list(), strict=True)
+    fields = [rows[name].to_list() for name in SUMMARY_FIELDS]
+    return {key: dict(zip(SUMMARY_FIELDS, values, strict=True))
+            for key, values in zip(keys, zip(*fields, strict=True), strict=True)}
 
 
 def cluster_rankings(district_summary: pl.DataFrame, clusters: pl.DataFrame, period: str
