@@ -174,7 +174,8 @@ def _write_periods(published: tuple[Path, tuple], out: Path, packs: dict[str, Pa
     try:
         for period in building:
             pack_files.remember(published[1], packs[period])
-        jobs = [(*published, building[period], period, level, code, name)
+        night = tuple(building)  # a helper reads all of them at its first unit
+        jobs = [(*published, building[period], period, level, code, name, night)
                 for period in building for level, code, name in units[period]]
         files = helpers.map(pack_files.write_published_unit, jobs)
         names: dict[str, list[str]] = {period: [] for period in building}

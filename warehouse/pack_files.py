@@ -18,7 +18,7 @@ from warehouse.pack_data import (
     PublishedFileChanged,
     connect_published,
     file_version,
-    load_pack_data,
+    load_packs_data,
 )
 from warehouse.workbook import write_city_workbook, write_district_workbook
 
@@ -75,21 +75,25 @@ def forget() -> None:
 
 
 def write_published_unit(published: Path, version: tuple, folder: Path, period: str,
-                         level: str, code: str, name: str) -> list[Path]:
+                         level: str, code: str, name: str,
+                         periods: tuple[str, ...] = ()) -> list[Path]:
     """`write_unit` for one unit of a period of the published file, as it was at `version`.
+    `periods`: every period the caller writes; read with this one, in one read of the file,
+    so that a helper reads the file once, not once per period it is handed.
 
     Raises PublishedFileChanged when the file is no longer that version (a run published
     meanwhile): one pack is made from one version, never from two.
     """
     key = (version, period)
     if key not in _periods:
+        wanted = [p for p in dict.fromkeys((period, *periods)) if (version, p) not in _periods]
         con = connect_published(published)
         try:
             if file_version(published) != version:
                 raise PublishedFileChanged(str(published))
-            data = load_pack_data(con, period)
+            for data in load_packs_data(con, wanted).values():
+                remember(version, data)
         finally:
             con.close()
-        _periods[key] = (data, total_flags(data.ward_values, data.ward_completeness))
     data, flags = _periods[key]
     return write_unit(folder, data, level, code, name, flags)
