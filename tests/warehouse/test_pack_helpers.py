@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from warehouse.pack_helpers import PackHelpers
+from warehouse.pack_helpers import PackHelpers, start_early, take_early
 
 
 def slow_pid(seconds: float, index: int = 0) -> tuple[int, int]:
@@ -36,6 +36,36 @@ def test_units_are_shared_with_the_helper_and_come_back_in_job_order():
     assert elapsed < 0.9 * 0.25 * len(jobs), f"no faster than one process: {elapsed:.2f} s"
 
 
+def test_helpers_started_early_are_ready_and_handed_over_once(tmp_path):
+    # imported here: a helper unpickling this module's functions must not import Prefect
+    from flows.pack import pack_helpers
+    from flows.settings import load_settings
+
+    start_early(1)  # what the command line does before it imports Prefect
+    time.sleep(3)  # the run's scan and update: the helper starts meanwhile
+    settings = load_settings(data_dir=tmp_path)
+    with pack_helpers(settings, anything_new=True) as helpers:
+        assert helpers.processes == 1
+        started = time.perf_counter()
+        pids = [pid for _, pid in helpers.map(slow_pid, [(0.25, n) for n in range(4)])]
+        elapsed = time.perf_counter() - started
+    # one process alone takes 1.0 s; a helper still starting joins too late to halve it
+    assert len(set(pids)) == 2 and elapsed < 0.9, (
+        f"the early helper was not ready: {elapsed:.2f} s for 4 × 0.25 s on 2 processes")
+    assert take_early() is None, "the same helpers were handed out twice"
+
+
+def test_a_night_with_nothing_new_lets_the_early_helpers_go(tmp_path):
+    from flows.pack import pack_helpers
+    from flows.settings import load_settings
+
+    start_early(1)
+    with pack_helpers(load_settings(data_dir=tmp_path), anything_new=False) as helpers:
+        assert helpers.processes == 0
+        assert helpers.map(slow_pid, [(0, 0)]) == [(0, os.getpid())]
+    assert take_early() is None
+
+
 def test_without_helpers_everything_is_written_here():
     with PackHelpers(0) as helpers:
         assert helpers.map(slow_pid, [(0, n) for n in range(3)]) == [
@@ -55,7 +85,7 @@ HELPER_OF_A_KILLED_RUN = """
 import os, signal, sys, time
 sys.path.insert(0, {tests!r})
 from test_pack_helpers import slow_pid
-from warehouse.pack_helpers import PackHelpers
+from warehouse.pack_helpers import PackHelpers, start_early, take_early
 
 if __name__ == "__main__":
     helpers = PackHelpers(1)
