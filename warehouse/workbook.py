@@ -373,9 +373,10 @@ def write_city_workbook(path: Path, data: PackData, city_code: str, city_name: s
     own_clusters = data.clusters.filter(pl.col("district_code").is_in(
         districts["district_code"].implode()))
     rankings = cluster_rankings(data.district_summary, data.clusters, data.period)
+    names = dict(districts.select("district_code", "district_name").iter_rows())
     for cluster_code, members in own_clusters.group_by("cluster_code", maintain_order=True):
         _cluster_sheet(book, fmt, data, cluster_code[0], members["cluster_name"][0], ordered,
-                       rankings.get(cluster_code[0], {}))
+                       rankings.get(cluster_code[0], {}), names)
     _charts_sheet(book, fmt, data, city_code, ordered, where, 6, 5 + len(rows))
     _comparison_sheet(book, fmt, data, "city", city_code, city_name)
     # the city's office follows up the exceptions: wards missing, late or with dropped values
@@ -387,13 +388,12 @@ def write_city_workbook(path: Path, data: PackData, city_code: str, city_name: s
 
 
 def _cluster_sheet(book, fmt: _Formats, data: PackData, cluster_code: str, cluster_name: str,
-                   ordered: list[dict], rankings: dict[str, list[dict]]) -> None:
+                   ordered: list[dict], rankings: dict[str, list[dict]],
+                   names: dict[str, str]) -> None:
     """The cluster's districts ranked per indicator: one row per indicator, a value and a rank
     column per district (highest first is 1; ties share the rank; no value, no rank)."""
     sheet = book.add_worksheet(cluster_name[:31])
     members = data.clusters.filter(pl.col("cluster_code") == cluster_code)["district_code"]
-    names = dict(data.ward_completeness.select("district_code", "district_name").unique()
-                 .iter_rows())
     districts = [code for code in sorted(members) if code in names]
     last = 1 + 2 * len(districts)
     sheet.merge_range(0, 0, 0, last, f"{cluster_name.upper()}: XẾP HẠNG CÁC QUẬN, HUYỆN "
